@@ -1,0 +1,305 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using OpenEas.Contracts;
+
+namespace OpenEas.Client;
+
+/// <summary>
+/// The OpenEAS SDK: the control API (<c>/api/v2</c>) and service calls (<c>/api/predict</c>).
+/// The <c>eas</c> CLI uses nothing else.
+/// </summary>
+public sealed class EasClient : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+
+    /// <param name="endpoint">Server address, e.g. <c>http://127.0.0.1:8080</c>.</param>
+    /// <param name="adminToken">The admin token for the control API (Bearer).</param>
+    /// <param name="http">An HttpClient to use; one is created (and owned) when null.</param>
+    public EasClient(string endpoint, string? adminToken, HttpClient? http = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(endpoint);
+        if (!endpoint.Contains("://", StringComparison.Ordinal))
+        {
+            endpoint = "http://" + endpoint;
+        }
+
+        Endpoint = new Uri(endpoint.TrimEnd('/') + "/");
+        AdminToken = adminToken;
+        _ownsHttp = http is null;
+        _http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+    }
+
+    /// <summary>The server address, ending in '/'.</summary>
+    public Uri Endpoint { get; }
+
+    public string? AdminToken { get; }
+
+    /// <summary>Timeout of one control-API call (not of log following or predict).</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    // ---- services -------------------------------------------------------------------------
+
+    /// <summary>Creates a service from an EAS JSON spec (text).</summary>
+    public Task<ServiceDescription> CreateServiceAsync(string specJson, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "api/v2/services", Json(specJson), EasJsonContext.Default.ServiceDescription, ct);
+
+    public Task<List<ServiceDescription>> ListServicesAsync(CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, "api/v2/services", null, EasJsonContext.Default.ListServiceDescription, ct);
+
+    public Task<ServiceDescription> DescribeServiceAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"api/v2/services/{Esc(name)}", null, EasJsonContext.Default.ServiceDescription, ct);
+
+    /// <summary>
+    /// Merges a partial (or whole) spec into the service's current spec. A change of only
+    /// <c>metadata.instance</c> scales; anything else makes a new version and rolls to it.
+    /// </summary>
+    public Task<ServiceChangeResult> ModifyServiceAsync(string name, string partialSpecJson, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"api/v2/services/{Esc(name)}", Json(partialSpecJson), EasJsonContext.Default.ServiceChangeResult, ct);
+
+    /// <summary>Sets the instance count without making a new version.</summary>
+    public Task<ServiceChangeResult> ScaleServiceAsync(string name, int instances, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"api/v2/services/{Esc(name)}/scale",
+            Json(JsonSerializer.Serialize(new ScaleRequest { Instance = instances }, EasJsonContext.Default.ScaleRequest)),
+            EasJsonContext.Default.ServiceChangeResult, ct);
+
+    public Task DeleteServiceAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, $"api/v2/services/{Esc(name)}", null, ct);
+
+    public Task<ServiceChangeResult> StartServiceAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"api/v2/services/{Esc(name)}/start", null, EasJsonContext.Default.ServiceChangeResult, ct);
+
+    public Task<ServiceChangeResult> StopServiceAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"api/v2/services/{Esc(name)}/stop", null, EasJsonContext.Default.ServiceChangeResult, ct);
+
+    public Task<List<ServiceVersionInfo>> ListVersionsAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"api/v2/services/{Esc(name)}/versions", null, EasJsonContext.Default.ListServiceVersionInfo, ct);
+
+    /// <summary>Rolls the service to an existing version (rollback or roll forward).</summary>
+    public Task<ServiceChangeResult> SwitchVersionAsync(string name, int version, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"api/v2/services/{Esc(name)}/version",
+            Json(JsonSerializer.Serialize(new VersionSwitchRequest { Version = version }, EasJsonContext.Default.VersionSwitchRequest)),
+            EasJsonContext.Default.ServiceChangeResult, ct);
+
+    public Task<List<InstanceInfo>> ListInstancesAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"api/v2/services/{Esc(name)}/instances", null, EasJsonContext.Default.ListInstanceInfo, ct);
+
+    /// <summary>Deletes (and so restarts) the named instances, as <c>eas dw</c> does.</summary>
+    public Task RestartInstancesAsync(string name, IEnumerable<string> instances, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, $"api/v2/services/{Esc(name)}/instances?names={Uri.EscapeDataString(string.Join(',', instances))}", null, ct);
+
+    public Task<List<ServiceEvent>> ListEventsAsync(string name, int? limit = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"api/v2/services/{Esc(name)}/events" + (limit is { } l ? $"?limit={l}" : ""), null,
+            EasJsonContext.Default.ListServiceEvent, ct);
+
+    /// <summary>Reads the last <paramref name="tail"/> log lines of an instance (or of every instance when null).</summary>
+    public async Task<string> GetLogsAsync(string name, string? instance = null, int tail = 200, CancellationToken ct = default)
+    {
+        using var request = NewRequest(HttpMethod.Get, LogsPath(name, instance, tail, follow: false), null);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(RequestTimeout);
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cts.Token).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cts.Token).ConfigureAwait(false);
+        return await response.Content.ReadAsStringAsync(cts.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Streams log lines as they are written, until cancelled.</summary>
+    public async IAsyncEnumerable<string> FollowLogsAsync(string name, string? instance = null, int tail = 50,
+        [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        using var request = NewRequest(HttpMethod.Get, LogsPath(name, instance, tail, follow: true), null);
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, ct).ConfigureAwait(false);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false), Encoding.UTF8);
+        while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
+        {
+            yield return line;
+        }
+    }
+
+    // ---- calling services -----------------------------------------------------------------
+
+    /// <summary>
+    /// Calls a service through the gateway (<c>/api/predict/{service}[/{path}]</c>) with its token,
+    /// and returns whatever it answered (errors included, as data).
+    /// </summary>
+    public async Task<PredictResult> PredictAsync(string service, string? token, ReadOnlyMemory<byte> body,
+        HttpMethod? method = null, string? path = null, IEnumerable<KeyValuePair<string, string>>? headers = null,
+        TimeSpan? timeout = null, CancellationToken ct = default)
+    {
+        var url = "api/predict/" + Esc(service);
+        if (!string.IsNullOrEmpty(path))
+        {
+            url += "/" + path.TrimStart('/');
+        }
+
+        using var request = new HttpRequestMessage(method ?? HttpMethod.Post, new Uri(Endpoint, url));
+        if (!string.IsNullOrEmpty(token))
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", token);
+        }
+
+        if (method is null || method != HttpMethod.Get || !body.IsEmpty)
+        {
+            request.Content = new ReadOnlyMemoryContent(body);
+        }
+
+        foreach (var (key, value) in headers ?? [])
+        {
+            if (!request.Headers.TryAddWithoutValidation(key, value))
+            {
+                request.Content ??= new ReadOnlyMemoryContent(body);
+                request.Content.Headers.TryAddWithoutValidation(key, value);
+            }
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(100));
+        var started = Stopwatch.GetTimestamp();
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cts.Token).ConfigureAwait(false);
+        var bytes = await response.Content.ReadAsByteArrayAsync(cts.Token).ConfigureAwait(false);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var list = new List<KeyValuePair<string, string>>();
+        foreach (var h in response.Headers.Concat(response.Content.Headers))
+        {
+            list.Add(new(h.Key, string.Join(", ", h.Value)));
+        }
+
+        return new PredictResult { Status = response.StatusCode, Headers = list, Body = bytes, Elapsed = elapsed };
+    }
+
+    public void Dispose()
+    {
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+
+    // ---- plumbing -------------------------------------------------------------------------
+
+    private static string Esc(string segment) => Uri.EscapeDataString(segment);
+
+    private static string LogsPath(string name, string? instance, int tail, bool follow)
+    {
+        var query = $"?tail={tail}&follow={(follow ? "true" : "false")}";
+        if (!string.IsNullOrEmpty(instance))
+        {
+            query += "&instance=" + Uri.EscapeDataString(instance);
+        }
+
+        return $"api/v2/services/{Esc(name)}/logs{query}";
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private HttpRequestMessage NewRequest(HttpMethod method, string path, HttpContent? content)
+    {
+        var request = new HttpRequestMessage(method, new Uri(Endpoint, path)) { Content = content };
+        if (!string.IsNullOrEmpty(AdminToken))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        }
+
+        return request;
+    }
+
+    private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, HttpCompletionOption option, CancellationToken ct)
+    {
+        try
+        {
+            return await _http.SendAsync(request, option, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new EasApiException(null, "Unreachable", $"cannot reach the OpenEAS server at {Endpoint}: {ex.Message}", [], ex);
+        }
+        catch (TaskCanceledException ex) when (!ct.IsCancellationRequested || ex.InnerException is TimeoutException)
+        {
+            throw new EasApiException(null, "Timeout", $"the OpenEAS server at {Endpoint} did not answer in time", [], ex);
+        }
+    }
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> type, CancellationToken ct)
+    {
+        using var request = NewRequest(method, path, content);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(RequestTimeout);
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cts.Token).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cts.Token).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync(cts.Token).ConfigureAwait(false);
+        try
+        {
+            return JsonSerializer.Deserialize(text, type)
+                ?? throw new EasApiException(response.StatusCode, null, "the server answered an empty body", []);
+        }
+        catch (JsonException ex)
+        {
+            throw new EasApiException(response.StatusCode, null, $"the server answered something that is not the expected JSON: {ex.Message}", [], ex);
+        }
+    }
+
+    private async Task SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct)
+    {
+        using var request = NewRequest(method, path, content);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(RequestTimeout);
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cts.Token).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cts.Token).ConfigureAwait(false);
+    }
+
+    private static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        string? code = null;
+        string message = $"{(int)response.StatusCode} {response.ReasonPhrase}";
+        var errors = new List<SpecIssue>();
+        try
+        {
+            if (JsonNode.Parse(text) is JsonObject problem)
+            {
+                code = problem["code"]?.GetValue<string>();
+                var detail = problem["detail"]?.GetValue<string>();
+                var title = problem["title"]?.GetValue<string>();
+                message = detail ?? title ?? message;
+                if (problem["errors"] is JsonArray list)
+                {
+                    foreach (var item in list)
+                    {
+                        if (item is JsonObject o)
+                        {
+                            errors.Add(new SpecIssue(o["path"]?.GetValue<string>() ?? "", o["message"]?.GetValue<string>() ?? ""));
+                        }
+                    }
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            if (!string.IsNullOrWhiteSpace(text))
+            {
+                message += ": " + text.Trim();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // A field of an unexpected JSON type: keep the status line as the message.
+        }
+
+        throw new EasApiException(response.StatusCode, code, message, errors);
+    }
+}

@@ -1,0 +1,21 @@
+using System.Text.Json.Serialization;
+
+namespace OpenEas.Contracts;
+
+/// <summary>Source-generated JSON for every wire type.</summary>
+[JsonSourceGenerationOptions(WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(ServiceDescription))]
+[JsonSerializable(typeof(List<ServiceDescription>))]
+[JsonSerializable(typeof(ServiceVersionInfo))]
+[JsonSerializable(typeof(List<ServiceVersionInfo>))]
+[JsonSerializable(typeof(InstanceInfo))]
+[JsonSerializable(typeof(List<InstanceInfo>))]
+[JsonSerializable(typeof(ServiceEvent))]
+[JsonSerializable(typeof(List<ServiceEvent>))]
+[JsonSerializable(typeof(VersionSwitchRequest))]
+[JsonSerializable(typeof(ScaleRequest))]
+[JsonSerializable(typeof(ServiceChangeResult))]
+[JsonSerializable(typeof(GatewayErrorBody))]
+[JsonSerializable(typeof(SpecIssue))]
+[JsonSerializable(typeof(List<SpecIssue>))]
+public sealed partial class EasJsonContext : JsonSerializerContext;

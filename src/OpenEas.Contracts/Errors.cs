@@ -1,0 +1,26 @@
+namespace OpenEas.Contracts;
+
+/// <summary>Stable machine-readable codes for control-API errors (the ProblemDetails <c>code</c> extension).</summary>
+public static class ErrorCodes
+{
+    public const string InvalidSpec = "InvalidSpec";
+    public const string MalformedJson = "MalformedJson";
+    public const string ServiceNotFound = "ServiceNotFound";
+    public const string ServiceExists = "ServiceExists";
+    public const string VersionNotFound = "VersionNotFound";
+    public const string InstanceNotFound = "InstanceNotFound";
+    public const string Unauthorized = "Unauthorized";
+    public const string BadRequest = "BadRequest";
+    public const string Conflict = "Conflict";
+}
+
+/// <summary>The JSON body of a gateway error (<c>/api/predict/...</c>).</summary>
+public sealed class GatewayErrorBody
+{
+    [System.Text.Json.Serialization.JsonPropertyName("code")]
+    public int Code { get; init; }
+    [System.Text.Json.Serialization.JsonPropertyName("message")]
+    public string Message { get; init; } = "";
+    [System.Text.Json.Serialization.JsonPropertyName("requestId")]
+    public string RequestId { get; init; } = "";
+}

@@ -1,0 +1,116 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace OpenEas.Contracts;
+
+/// <summary>A service as <c>desc</c> shows it, with EAS's field names.</summary>
+public sealed class ServiceDescription
+{
+    public required string ServiceName { get; init; }
+    public required string Status { get; init; }
+    public string Reason { get; init; } = "";
+    public string Message { get; init; } = "";
+    public int RunningInstance { get; init; }
+    public int PendingInstance { get; init; }
+    public int TotalInstance { get; init; }
+    /// <summary>Desired instance count (0 while stopped).</summary>
+    public int DesiredInstance { get; init; }
+    public int CurrentVersion { get; init; }
+    public int LatestVersion { get; init; }
+    public string AccessToken { get; init; } = "";
+    public string IntranetEndpoint { get; init; } = "";
+    public string InternetEndpoint { get; init; } = "";
+    public string Resource { get; init; } = "public";
+    public string ServiceGroup { get; init; } = "";
+    public int Weight { get; init; } = 100;
+    public DateTimeOffset CreateTime { get; init; }
+    public DateTimeOffset UpdateTime { get; init; }
+    /// <summary>The spec of the current version, exactly as stored (unknown keys included).</summary>
+    public JsonObject? ServiceConfig { get; init; }
+    /// <summary>Non-fatal findings about the spec (for example unknown keys), each naming a JSON path.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<SpecIssue>? Warnings { get; init; }
+}
+
+/// <summary>One finding about a spec: the JSON path of the field and what is wrong with it.</summary>
+public sealed record SpecIssue(
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("message")] string Message)
+{
+    public override string ToString() => Path.Length == 0 ? Message : $"{Path}: {Message}";
+}
+
+/// <summary>One immutable version of a service's spec.</summary>
+public sealed class ServiceVersionInfo
+{
+    public int Version { get; init; }
+    public DateTimeOffset CreateTime { get; init; }
+    public bool Current { get; init; }
+    /// <summary>Whether this is the newest version (what <c>modify</c> last produced).</summary>
+    public bool Latest { get; init; }
+    public JsonObject? ServiceConfig { get; init; }
+}
+
+/// <summary>One running (or waiting, or dead) copy of a service version.</summary>
+public sealed class InstanceInfo
+{
+    public required string InstanceName { get; init; }
+    public int Version { get; init; }
+    /// <summary>Pending, Starting, Ready, Draining, Exited, Failed.</summary>
+    public required string Status { get; init; }
+    public bool Ready { get; init; }
+    public string HostIp { get; init; } = "127.0.0.1";
+    public int Port { get; init; }
+    public int? Pid { get; init; }
+    public string ResourceGroup { get; init; } = "public";
+    public DateTimeOffset CreateTime { get; init; }
+    public DateTimeOffset? StartTime { get; init; }
+    public int RestartCount { get; init; }
+    public string Reason { get; init; } = "";
+    public string Message { get; init; } = "";
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public InstanceLastState? LastState { get; init; }
+}
+
+/// <summary>How an instance's previous run ended.</summary>
+public sealed class InstanceLastState
+{
+    public int? ExitCode { get; init; }
+    public string Reason { get; init; } = "";
+    public DateTimeOffset FinishedAt { get; init; }
+}
+
+/// <summary>One entry of a service's event log.</summary>
+public sealed class ServiceEvent
+{
+    public long Id { get; init; }
+    public DateTimeOffset Time { get; init; }
+    /// <summary>Normal or Warning.</summary>
+    public string Type { get; init; } = "Normal";
+    public required string Reason { get; init; }
+    public string Message { get; init; } = "";
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Instance { get; init; }
+}
+
+/// <summary>Body of <c>PUT /services/{name}/version</c>.</summary>
+public sealed class VersionSwitchRequest
+{
+    [JsonPropertyName("version")]
+    public int Version { get; init; }
+}
+
+/// <summary>Body of <c>PUT /services/{name}/scale</c>.</summary>
+public sealed class ScaleRequest
+{
+    [JsonPropertyName("instance")]
+    public int Instance { get; init; }
+}
+
+/// <summary>The answer of a call that changes a service: what it is now and what happened.</summary>
+public sealed class ServiceChangeResult
+{
+    public required ServiceDescription Service { get; init; }
+    /// <summary>created, new-version, scaled, unchanged, switched, started, stopped.</summary>
+    public required string Change { get; init; }
+}

@@ -1,0 +1,167 @@
+using System.Text.Json.Nodes;
+
+namespace OpenEas.Core.Specs;
+
+/// <summary>
+/// The typed view of an EAS service spec, with defaults applied. The JSON it came from is kept
+/// verbatim in <see cref="Raw"/> (unknown keys included) and is what the store saves.
+/// </summary>
+public sealed record ServiceSpec
+{
+    public required string Name { get; init; }
+    public required JsonObject Raw { get; init; }
+
+    /// <summary>Image/program deployment: the program listening on a port. Empty for processor deployments.</summary>
+    public IReadOnlyList<ContainerSpec> Containers { get; init; } = [];
+    public IReadOnlyList<StorageSpec> Storage { get; init; } = [];
+    public ProcessorSpec? Processor { get; init; }
+    public required MetadataSpec Metadata { get; init; }
+
+    /// <summary>The container that serves traffic (the first one).</summary>
+    public ContainerSpec? Main => Containers.Count > 0 ? Containers[0] : null;
+}
+
+/// <summary><c>containers[i]</c>.</summary>
+public sealed record ContainerSpec
+{
+    public string? Image { get; init; }
+    /// <summary>Shell lines, run with <c>/bin/sh -c</c>.</summary>
+    public string? Script { get; init; }
+    /// <summary>A command without a shell: program and arguments.</summary>
+    public IReadOnlyList<string>? Command { get; init; }
+    /// <summary>The port the program listens on; 0 = let the platform choose (the program reads <c>PORT</c>).</summary>
+    public int Port { get; init; }
+    public IReadOnlyList<KeyValuePair<string, string>> Env { get; init; } = [];
+    public ProbeSpec? StartupCheck { get; init; }
+    public ProbeSpec? LivenessCheck { get; init; }
+    public ProbeSpec? ReadinessCheck { get; init; }
+}
+
+/// <summary>Which kind of check a probe makes.</summary>
+public enum ProbeKind
+{
+    Tcp,
+    Http,
+    Exec,
+}
+
+/// <summary>A startup, liveness or readiness check (Kubernetes semantics).</summary>
+public sealed record ProbeSpec
+{
+    public ProbeKind Kind { get; init; } = ProbeKind.Tcp;
+    /// <summary>For HTTP: the path (starting with '/').</summary>
+    public string Path { get; init; } = "/";
+    /// <summary>0 = the container's port.</summary>
+    public int Port { get; init; }
+    /// <summary>For exec: the program and arguments.</summary>
+    public IReadOnlyList<string> Command { get; init; } = [];
+    public double InitialDelaySeconds { get; init; }
+    public double PeriodSeconds { get; init; } = 10;
+    public double TimeoutSeconds { get; init; } = 1;
+    public int SuccessThreshold { get; init; } = 1;
+    public int FailureThreshold { get; init; } = 3;
+}
+
+/// <summary>Where a <c>storage[i]</c> entry comes from.</summary>
+public enum StorageKind
+{
+    Oss,
+    Nfs,
+    Git,
+    EmptyDir,
+    Dataset,
+    LocalPath,
+}
+
+/// <summary><c>storage[i]</c>: something made visible at <see cref="MountPath"/>.</summary>
+public sealed record StorageSpec
+{
+    public required string MountPath { get; init; }
+    public required StorageKind Kind { get; init; }
+    /// <summary>oss: <c>oss://bucket/key/</c>; nfs: <c>server:path</c>; git: repo URL; dataset: id; local: absolute path.</summary>
+    public string Source { get; init; } = "";
+    /// <summary>git: branch; dataset: version.</summary>
+    public string? Revision { get; init; }
+    public bool ReadOnly { get; init; }
+}
+
+/// <summary>A processor deployment: the platform serves the model itself.</summary>
+public sealed record ProcessorSpec
+{
+    /// <summary>Built-in processor name (e.g. <c>onnx</c>) or null with <see cref="Path"/>.</summary>
+    public string? Name { get; init; }
+    public string? Path { get; init; }
+    public string? Entry { get; init; }
+    public string? Type { get; init; }
+    public string? ModelPath { get; init; }
+    public string? ModelEntry { get; init; }
+    public string? ModelConfig { get; init; }
+    public string? WarmUpDataPath { get; init; }
+}
+
+/// <summary><c>metadata</c>, with EAS's defaults.</summary>
+public sealed record MetadataSpec
+{
+    public int Instance { get; init; } = 1;
+    /// <summary>Cores per instance.</summary>
+    public double Cpu { get; init; } = 1;
+    /// <summary>MB per instance.</summary>
+    public long Memory { get; init; } = 1000;
+    public int Gpu { get; init; }
+    public string Resource { get; init; } = "public";
+    public string? Group { get; init; }
+    /// <summary><c>Async</c> for queue services; null for sync.</summary>
+    public string? Type { get; init; }
+    public RpcSpec Rpc { get; init; } = new();
+    public RollingStrategy RollingStrategy { get; init; } = new();
+    /// <summary><c>eas.termination_grace_period</c>, seconds.</summary>
+    public double TerminationGracePeriodSeconds { get; init; } = 30;
+    public bool EnableWebservice { get; init; }
+}
+
+/// <summary><c>metadata.rpc</c>.</summary>
+public sealed record RpcSpec
+{
+    /// <summary>Longest time one request may take, ms (EAS's <c>rpc.keepalive</c>).</summary>
+    public int KeepaliveMs { get; init; } = 600_000;
+    public bool Batching { get; init; }
+    public int MaxBatchSize { get; init; } = 16;
+    public int MaxBatchTimeoutMs { get; init; } = 50;
+    public int MaxQueueSize { get; init; } = 64;
+    public int WorkerThreads { get; init; } = 5;
+    public int RateLimit { get; init; }
+}
+
+/// <summary><c>metadata.rolling_strategy</c>: counts, or percentages of the instance count.</summary>
+public sealed record RollingStrategy
+{
+    /// <summary>e.g. "1" or "25%".</summary>
+    public string MaxSurge { get; init; } = "1";
+    public string MaxUnavailable { get; init; } = "0";
+
+    /// <summary>Resolves both values against a desired count; surge is at least 1 when unavailable is 0, so a rollout always progresses.</summary>
+    public (int Surge, int Unavailable) Resolve(int desired)
+    {
+        var surge = Amount(MaxSurge, desired, roundUp: true);
+        var unavailable = Amount(MaxUnavailable, desired, roundUp: false);
+        if (surge == 0 && unavailable == 0)
+        {
+            surge = 1;
+        }
+
+        return (surge, Math.Min(unavailable, desired));
+    }
+
+    private static int Amount(string value, int desired, bool roundUp)
+    {
+        value = value.Trim();
+        if (value.EndsWith('%'))
+        {
+            var pct = double.Parse(value[..^1], System.Globalization.CultureInfo.InvariantCulture);
+            var raw = desired * pct / 100.0;
+            return (int)(roundUp ? Math.Ceiling(raw) : Math.Floor(raw));
+        }
+
+        return int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,333 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using OpenEas.Contracts;
+using OpenEas.Core.Hosting;
+using OpenEas.Core.Reconcile;
+using OpenEas.Core.Runtime;
+using OpenEas.Core.Specs;
+using OpenEas.Core.Store;
+
+namespace OpenEas.Core.Control;
+
+/// <summary>
+/// The control plane's verbs (create, modify, scale, stop, start, switch version, delete). Each
+/// validates first and changes nothing on error, writes the desired state and an event, then wakes
+/// the reconciler.
+/// </summary>
+public sealed class ServiceManager
+{
+    private const int MaxInstances = 1000;
+    private readonly EasStore _store;
+    private readonly Reconciler _reconciler;
+    private readonly IInstanceRuntime _runtime;
+    private readonly TimeProvider _time;
+    private readonly EasCoreOptions _options;
+    private readonly Lock _writeLock = new();
+
+    public ServiceManager(EasStore store, Reconciler reconciler, IInstanceRuntime runtime, TimeProvider time, EasCoreOptions options)
+    {
+        _store = store;
+        _reconciler = reconciler;
+        _runtime = runtime;
+        _time = time;
+        _options = options;
+    }
+
+    public ServiceDescription Create(string json)
+    {
+        var parsed = ParseOrThrow(json);
+        var spec = parsed.Spec!;
+        var now = _time.GetUtcNow();
+        lock (_writeLock)
+        {
+            var record = new ServiceRecord
+            {
+                Name = spec.Name,
+                CurrentVersion = 1,
+                LatestVersion = 1,
+                DesiredInstances = spec.Metadata.Instance,
+                Status = ServiceStates.Creating,
+                Token = NewToken(),
+                CreateTime = now,
+                UpdateTime = now,
+            };
+            if (_store.GetService(spec.Name) is { Status: ServiceStates.Deleting })
+            {
+                throw new ControlException(409, ErrorCodes.Conflict, $"service \"{spec.Name}\" is still being deleted; try again in a moment");
+            }
+
+            _reconciler.ForgetSpecs(spec.Name);
+            if (!_store.TryCreateService(record, spec.Raw.ToJsonString()))
+            {
+                throw new ControlException(409, ErrorCodes.ServiceExists, $"service \"{spec.Name}\" already exists; use modify to change it");
+            }
+
+            _store.AddEvent(spec.Name, now, "Normal", "Created", $"version 1 created with {spec.Metadata.Instance} instance(s)");
+        }
+
+        _reconciler.Trigger();
+        return Describe(spec.Name, parsed.Warnings);
+    }
+
+    /// <summary>Merges a partial spec into the current one: only the instance count changed → scale; otherwise a new version.</summary>
+    public ServiceChangeResult Modify(string name, string patchJson)
+    {
+        JsonObject patch;
+        try
+        {
+            patch = JsonNode.Parse(patchJson) as JsonObject
+                ?? throw ControlException.InvalidSpec([new SpecIssue("", "must be a JSON object")]);
+        }
+        catch (JsonException ex)
+        {
+            throw new ControlException(400, ErrorCodes.MalformedJson, $"malformed JSON: {ex.Message}",
+                [new SpecIssue("", $"malformed JSON: {ex.Message}")]);
+        }
+
+        var patchName = patch["name"] is JsonValue v && v.TryGetValue<string>(out var n) ? n : null;
+        if (patchName is not null && patchName != name)
+        {
+            throw ControlException.InvalidSpec([new SpecIssue("name", $"cannot rename a service (\"{name}\" → \"{patchName}\")")]);
+        }
+
+        string change;
+        lock (_writeLock)
+        {
+            var service = Get(name);
+            var current = _store.GetVersion(name, service.CurrentVersion)
+                ?? throw new ControlException(500, ErrorCodes.VersionNotFound, $"version {service.CurrentVersion} of \"{name}\" is missing");
+            var currentSpec = (JsonObject)JsonNode.Parse(current.SpecJson)!;
+            var merged = SpecMerge.Merge(currentSpec, patch);
+            var parsed = ParseOrThrow(merged.ToJsonString());
+            var now = _time.GetUtcNow();
+            if (JsonNode.DeepEquals(currentSpec, merged))
+            {
+                change = "unchanged";
+            }
+            else if (SpecMerge.DiffersOnlyInInstanceCount(currentSpec, merged))
+            {
+                change = "scaled";
+                ScaleLocked(service, parsed.Spec!.Metadata.Instance, now);
+            }
+            else
+            {
+                var version = service.LatestVersion + 1;
+                _store.AddVersion(service with
+                {
+                    LatestVersion = version,
+                    CurrentVersion = version,
+                    DesiredInstances = parsed.Spec!.Metadata.Instance,
+                    UpdateTime = now,
+                }, merged.ToJsonString());
+                _store.AddEvent(name, now, "Normal", "VersionCreated",
+                    $"version {version} created; rolling from version {service.CurrentVersion} to {version}");
+                change = "new-version";
+            }
+        }
+
+        _reconciler.Trigger();
+        return new ServiceChangeResult { Service = Describe(name), Change = change };
+    }
+
+    public ServiceChangeResult Scale(string name, int instances)
+    {
+        if (instances is < 0 or > MaxInstances)
+        {
+            throw ControlException.InvalidSpec([new SpecIssue("instance", $"must be between 0 and {MaxInstances}")]);
+        }
+
+        lock (_writeLock)
+        {
+            ScaleLocked(Get(name), instances, _time.GetUtcNow());
+        }
+
+        _reconciler.Trigger();
+        return new ServiceChangeResult { Service = Describe(name), Change = "scaled" };
+    }
+
+    private void ScaleLocked(ServiceRecord service, int instances, DateTimeOffset now)
+    {
+        if (service.DesiredInstances == instances)
+        {
+            return;
+        }
+
+        _store.UpdateService(service with { DesiredInstances = instances, UpdateTime = now });
+        _store.AddEvent(service.Name, now, "Normal", "Scaled", $"instances {service.DesiredInstances} → {instances}");
+    }
+
+    public ServiceChangeResult Stop(string name) => SetStopped(name, true);
+
+    public ServiceChangeResult Start(string name) => SetStopped(name, false);
+
+    private ServiceChangeResult SetStopped(string name, bool stopped)
+    {
+        lock (_writeLock)
+        {
+            var service = Get(name);
+            if (service.Stopped != stopped)
+            {
+                var now = _time.GetUtcNow();
+                _store.UpdateService(service with { Stopped = stopped, UpdateTime = now });
+                _store.AddEvent(name, now, "Normal", stopped ? "StopRequested" : "StartRequested",
+                    stopped ? "stop requested by user" : $"start requested by user ({service.DesiredInstances} instance(s))");
+            }
+        }
+
+        _reconciler.Trigger();
+        return new ServiceChangeResult { Service = Describe(name), Change = stopped ? "stopped" : "started" };
+    }
+
+    public ServiceChangeResult SwitchVersion(string name, int version)
+    {
+        lock (_writeLock)
+        {
+            var service = Get(name);
+            _ = _store.GetVersion(name, version)
+                ?? throw new ControlException(404, ErrorCodes.VersionNotFound,
+                    $"service \"{name}\" has no version {version} (versions 1-{service.LatestVersion})");
+            if (service.CurrentVersion != version)
+            {
+                var now = _time.GetUtcNow();
+                _store.UpdateService(service with { CurrentVersion = version, UpdateTime = now });
+                _store.AddEvent(name, now, "Normal", "VersionSwitched",
+                    $"switching from version {service.CurrentVersion} to version {version}");
+            }
+        }
+
+        _reconciler.Trigger();
+        return new ServiceChangeResult { Service = Describe(name), Change = "switched" };
+    }
+
+    /// <summary>Marks the service for deletion; the reconciler stops its instances and then removes it.</summary>
+    public void Delete(string name, string why = "deleted by user")
+    {
+        lock (_writeLock)
+        {
+            var service = Get(name);
+            if (service.Status != ServiceStates.Deleting)
+            {
+                var now = _time.GetUtcNow();
+                _store.UpdateService(service with { Status = ServiceStates.Deleting, Reason = why, UpdateTime = now });
+                _store.AddEvent(name, now, "Normal", ServiceStates.Deleting, why);
+            }
+        }
+
+        _reconciler.Trigger();
+    }
+
+    public List<ServiceDescription> List() => [.. _store.ListServices().Select(s => Describe(s, null))];
+
+    public ServiceDescription Describe(string name, IReadOnlyList<SpecIssue>? warnings = null) => Describe(Get(name), warnings);
+
+    public List<ServiceVersionInfo> Versions(string name)
+    {
+        var service = Get(name);
+        return [.. _store.ListVersions(name).Select(v => new ServiceVersionInfo
+        {
+            Version = v.Version,
+            CreateTime = v.CreateTime,
+            Current = v.Version == service.CurrentVersion,
+            Latest = v.Version == service.LatestVersion,
+            ServiceConfig = JsonNode.Parse(v.SpecJson) as JsonObject,
+        })];
+    }
+
+    public List<ServiceEvent> Events(string name, int limit)
+    {
+        Get(name);
+        return [.. _store.ListEvents(name, Math.Clamp(limit, 1, 10_000)).Select(e => new ServiceEvent
+        {
+            Id = e.Id,
+            Time = e.Time,
+            Type = e.Type,
+            Reason = e.Reason,
+            Message = e.Message,
+            Instance = e.Instance,
+        })];
+    }
+
+    public List<InstanceInfo> Instances(string name)
+    {
+        Get(name);
+        return _reconciler.Instances(name);
+    }
+
+    public void RestartInstances(string name, IReadOnlyCollection<string> instances)
+    {
+        Get(name);
+        var unknown = _reconciler.RestartInstances(name, instances);
+        if (unknown.Count > 0)
+        {
+            throw new ControlException(404, ErrorCodes.InstanceNotFound,
+                $"service \"{name}\" has no instance {string.Join(", ", unknown.Select(u => $"\"{u}\""))}");
+        }
+    }
+
+    internal ServiceRecord Get(string name) => _store.GetService(name) ?? throw ControlException.NotFound(name);
+
+    private ServiceDescription Describe(ServiceRecord s, IReadOnlyList<SpecIssue>? warnings)
+    {
+        var instances = _reconciler.Instances(s.Name);
+        var config = _store.GetVersion(s.Name, s.CurrentVersion) is { } v ? JsonNode.Parse(v.SpecJson) as JsonObject : null;
+        if (config is not null)
+        {
+            // The description shows the instance count in force, which scaling changes without a new version.
+            if (config["metadata"] is not JsonObject meta)
+            {
+                meta = [];
+                config["metadata"] = meta;
+            }
+
+            meta["instance"] = s.DesiredInstances;
+        }
+
+        var spec = ServiceSpecParser.Parse(config ?? []).Spec;
+        return new ServiceDescription
+        {
+            ServiceName = s.Name,
+            Status = s.Status,
+            Reason = s.Reason,
+            Message = s.Message,
+            RunningInstance = instances.Count(i => i.Ready),
+            PendingInstance = instances.Count(i => !i.Ready && i.Status != InstanceStates.Draining),
+            TotalInstance = s.EffectiveReplicas,
+            DesiredInstance = s.DesiredInstances,
+            CurrentVersion = s.CurrentVersion,
+            LatestVersion = s.LatestVersion,
+            AccessToken = s.Token,
+            IntranetEndpoint = $"{_options.PublicEndpoint.TrimEnd('/')}/api/predict/{s.Name}",
+            InternetEndpoint = $"{_options.PublicEndpoint.TrimEnd('/')}/api/predict/{s.Name}",
+            Resource = spec?.Metadata.Resource ?? "public",
+            ServiceGroup = spec?.Metadata.Group ?? "",
+            CreateTime = s.CreateTime,
+            UpdateTime = s.UpdateTime,
+            ServiceConfig = config,
+            Warnings = warnings is { Count: > 0 } ? warnings : null,
+        };
+    }
+
+    private SpecParseResult ParseOrThrow(string json)
+    {
+        var parsed = ServiceSpecParser.Parse(json);
+        if (!parsed.IsValid)
+        {
+            var code = parsed.Errors.Any(e => e.Message.StartsWith("malformed JSON", StringComparison.Ordinal))
+                ? ErrorCodes.MalformedJson : ErrorCodes.InvalidSpec;
+            throw new ControlException(400, code, "the service spec is invalid: " + string.Join("; ", parsed.Errors), parsed.Errors);
+        }
+
+        var runtimeIssues = _runtime.Validate(parsed.Spec!);
+        if (runtimeIssues.Count > 0)
+        {
+            throw ControlException.InvalidSpec(runtimeIssues);
+        }
+
+        return parsed;
+    }
+
+    /// <summary>A service token: 256 random bits, URL-safe base64.</summary>
+    private static string NewToken() =>
+        Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

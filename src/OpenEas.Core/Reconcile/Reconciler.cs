@@ -1,0 +1,510 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenEas.Contracts;
+using OpenEas.Core.Hosting;
+using OpenEas.Core.Routing;
+using OpenEas.Core.Runtime;
+using OpenEas.Core.Specs;
+using OpenEas.Core.Store;
+
+namespace OpenEas.Core.Reconcile;
+
+/// <summary>
+/// Converges what runs to what the store asks for. The only writer of instance state: it starts and
+/// drains instances through their agents, publishes Ready endpoints to the gateway, computes each
+/// service's status, and records every transition as an event. After a server restart it adopts the
+/// instances still running and kills whatever of this data dir it does not know.
+/// </summary>
+public sealed class Reconciler : BackgroundService
+{
+    private readonly EasStore _store;
+    private readonly IInstanceRuntime _runtime;
+    private readonly RouteTable _routes;
+    private readonly TimeProvider _time;
+    private readonly EasCoreOptions _options;
+    private readonly ILogger<Reconciler> _logger;
+    private readonly HostCapacity _capacity;
+    private readonly PortAllocator _ports = new();
+    private readonly ProbeRunner _probes = new();
+    private readonly ConcurrentDictionary<string, InstanceAgent> _agents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Generation, string State, string Reason)> _persisted = [];
+    private readonly ConcurrentDictionary<(string, int), ServiceSpec> _specs = new();
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly SemaphoreSlim _passLock = new(1, 1);
+    private long _passes;
+
+    public Reconciler(EasStore store, IInstanceRuntime runtime, RouteTable routes, TimeProvider time, EasCoreOptions options,
+        ILogger<Reconciler> logger)
+    {
+        _store = store;
+        _runtime = runtime;
+        _routes = routes;
+        _time = time;
+        _options = options;
+        _logger = logger;
+        var host = HostCapacity.Detect();
+        _capacity = new HostCapacity(options.CapacityCpu ?? host.Cpu, options.CapacityMemoryMb ?? host.MemoryMb, host.Gpu);
+    }
+
+    /// <summary>The node capacity instances are placed against.</summary>
+    public HostCapacity Capacity => _capacity;
+
+    /// <summary>Asks for a reconcile pass soon (coalesced).</summary>
+    public void Trigger() => _wake.Writer.TryWrite(true);
+
+    /// <summary>Runs one pass now (used by the API to answer with fresh state, and by tests).</summary>
+    public async Task ReconcileNowAsync(CancellationToken ct = default)
+    {
+        await _passLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            Pass();
+        }
+        finally
+        {
+            _passLock.Release();
+        }
+    }
+
+    /// <summary>The live instances of a service, as the API shows them.</summary>
+    public List<InstanceInfo> Instances(string service)
+    {
+        var list = new List<InstanceInfo>();
+        foreach (var a in _agents.Values.Where(a => a.Service == service && !a.Done).OrderBy(a => a.CreateTime).ThenBy(a => a.Id))
+        {
+            list.Add(new InstanceInfo
+            {
+                InstanceName = a.Id,
+                Version = a.Version,
+                Status = a.State,
+                Ready = a.Ready,
+                Port = a.Port,
+                Pid = a.Pid,
+                CreateTime = a.CreateTime,
+                StartTime = a.StartTime,
+                RestartCount = a.RestartCount,
+                Reason = a.Reason,
+                Message = a.Message,
+                LastState = a.LastExit is { } e
+                    ? new InstanceLastState { ExitCode = e.ExitCode, Reason = e.Reason, FinishedAt = a.LastFinishedAt ?? default }
+                    : null,
+            });
+        }
+
+        return list;
+    }
+
+    /// <summary>The directory of a live instance (for its logs), or null.</summary>
+    public string? InstanceDirectory(string service, string instance) =>
+        _agents.TryGetValue(instance, out var a) && a.Service == service ? a.Directory : null;
+
+    /// <summary>Restarts instances the way <c>eas dw</c> does: drain them; replacements are started by the next pass.</summary>
+    public IReadOnlyList<string> RestartInstances(string service, IReadOnlyCollection<string> names)
+    {
+        var unknown = new List<string>();
+        foreach (var name in names)
+        {
+            if (_agents.TryGetValue(name, out var agent) && agent.Service == service && !agent.Leaving)
+            {
+                agent.Drain(TimeSpan.FromSeconds(agent.Spec.Metadata.TerminationGracePeriodSeconds), "deleted by user; a replacement is started");
+            }
+            else
+            {
+                unknown.Add(name);
+            }
+        }
+
+        Trigger();
+        return unknown;
+    }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Recover();
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        Trigger();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ReconcileNowAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                ReconcilerLog.PassFailed(_logger, ex);
+            }
+
+            // Wake on a change, or once a second for time-based work (pending placement, rotation).
+            using var tick = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var read = _wake.Reader.WaitToReadAsync(tick.Token).AsTask();
+            var delay = Task.Delay(TimeSpan.FromSeconds(1), _time, tick.Token);
+            await Task.WhenAny(read, delay).ConfigureAwait(false);
+            await tick.CancelAsync().ConfigureAwait(false);
+            _wake.Reader.TryRead(out _);
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (!_options.StopInstancesOnShutdown)
+        {
+            return;
+        }
+
+        var agents = _agents.Values.ToList();
+        foreach (var a in agents)
+        {
+            a.Drain(TimeSpan.FromSeconds(2), "server shutting down");
+        }
+
+        var all = Task.WhenAll(agents.Select(a => a.Completion));
+        await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(15), TimeProvider.System, CancellationToken.None)).ConfigureAwait(false);
+        foreach (var a in agents)
+        {
+            a.KillNow();
+            _store.DeleteInstance(a.Id);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _probes.Dispose();
+        _passLock.Dispose();
+        base.Dispose();
+    }
+
+    // ---- recovery -------------------------------------------------------------------------
+
+    private void Recover()
+    {
+        var services = _store.ListServices().ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var record in _store.ListInstances())
+        {
+            IInstanceHandle? handle = record.Pid is { } pid ? _runtime.TryAdopt(record.Id, pid) : null;
+            if (handle is null || !services.ContainsKey(record.Service) || SpecFor(record.Service, record.Version) is not { } spec)
+            {
+                handle?.Kill();
+                _store.DeleteInstance(record.Id);
+                continue;
+            }
+
+            known.Add(record.Id);
+            var agent = NewAgent(record.Id, record.Service, record.Version, spec, record.CreateTime);
+            _agents[record.Id] = agent;
+            ReconcilerLog.Adopted(_logger, record.Id, handle.Pid);
+            _store.AddEvent(record.Service, _time.GetUtcNow(), "Normal", "InstanceAdopted",
+                $"instance {record.Id} (pid {handle.Pid}) was still running and was adopted by the restarted server", record.Id);
+            agent.Launch(handle, record.Port);
+        }
+
+        var killed = _runtime.KillOrphans(known);
+        if (killed > 0)
+        {
+            ReconcilerLog.KilledOrphans(_logger, killed);
+        }
+    }
+
+    // ---- one pass -------------------------------------------------------------------------
+
+    private void Pass()
+    {
+        var now = _time.GetUtcNow();
+        var services = _store.ListServices();
+        var byName = services.ToDictionary(s => s.Name, StringComparer.Ordinal);
+
+        // Instances of services that no longer exist.
+        foreach (var agent in _agents.Values)
+        {
+            if (!byName.ContainsKey(agent.Service) && !agent.Leaving)
+            {
+                agent.Drain(TimeSpan.Zero, "service deleted");
+            }
+        }
+
+        var used = UsedCapacity();
+        foreach (var service in services)
+        {
+            ReconcileService(service, now, ref used);
+        }
+
+        Persist(byName);
+        if (++_passes % 10 == 0)
+        {
+            RotateLogs();
+        }
+    }
+
+    private (double Cpu, long Memory) UsedCapacity()
+    {
+        double cpu = 0;
+        long memory = 0;
+        foreach (var a in _agents.Values)
+        {
+            if (a.Started && !a.Done)
+            {
+                cpu += a.Cpu;
+                memory += a.MemoryMb;
+            }
+        }
+
+        return (cpu, memory);
+    }
+
+    private void ReconcileService(ServiceRecord service, DateTimeOffset now, ref (double Cpu, long Memory) used)
+    {
+        var deleting = service.Status == ServiceStates.Deleting;
+        var agents = _agents.Values.Where(a => a.Service == service.Name && !a.Done).ToList();
+        if (deleting && agents.Count == 0)
+        {
+            _routes.Remove(service.Name);
+            _store.DeleteService(service.Name);
+            _store.DeleteEvents(service.Name);
+            TryDeleteDirectory(Path.Combine(_options.InstancesDir, service.Name));
+            return;
+        }
+
+        var spec = SpecFor(service.Name, service.CurrentVersion);
+        var desired = deleting || spec is null ? 0 : service.EffectiveReplicas;
+        var live = agents.Where(a => !a.Leaving).ToList();
+        var strategy = (spec?.Metadata.RollingStrategy ?? new RollingStrategy()).Resolve(desired);
+        var plan = RolloutPlanner.Plan(desired, service.CurrentVersion,
+            live.Select(a => new PlanInstance(a.Id, a.Version, a.Ready, !a.Started, a.CreateTime)).ToList(),
+            strategy.Surge, strategy.Unavailable);
+
+        foreach (var id in plan.Drain)
+        {
+            var agent = _agents[id];
+            var why = deleting ? "service deleted"
+                : service.Stopped ? "service stopped"
+                : agent.Version != service.CurrentVersion ? $"replaced by version {service.CurrentVersion}"
+                : "scaled in";
+            agent.Drain(TimeSpan.FromSeconds(agent.Spec.Metadata.TerminationGracePeriodSeconds), why);
+        }
+
+        for (var i = 0; i < plan.Create && spec is not null; i++)
+        {
+            var id = NewInstanceId(service.Name, service.CurrentVersion);
+            var agent = NewAgent(id, service.Name, service.CurrentVersion, spec, now);
+            _agents[id] = agent;
+        }
+
+        // Place what waits, oldest first, while the node has room.
+        foreach (var agent in _agents.Values.Where(a => a.Service == service.Name && !a.Started && !a.Leaving && !a.Done)
+                     .OrderBy(a => a.CreateTime))
+        {
+            var freeCpu = _capacity.Cpu - used.Cpu;
+            var freeMemory = _capacity.MemoryMb - used.Memory;
+            if (agent.Cpu <= freeCpu + 1e-9 && agent.MemoryMb <= freeMemory)
+            {
+                used = (used.Cpu + agent.Cpu, used.Memory + agent.MemoryMb);
+                agent.Launch();
+            }
+            else
+            {
+                agent.Wait($"needs cpu {agent.Cpu:0.##} and memory {agent.MemoryMb} MB; the node (public) has cpu {freeCpu:0.##} of {_capacity.Cpu:0.##} and memory {freeMemory} of {_capacity.MemoryMb} MB free");
+            }
+        }
+
+        // Publish Ready endpoints (the gateway's only source).
+        var timeout = TimeSpan.FromMilliseconds(spec?.Metadata.Rpc.KeepaliveMs ?? 600_000);
+        _routes.Publish(service.Name, service.Token, timeout,
+            _agents.Values.Where(a => a.Service == service.Name && a.Ready && !a.Leaving && !a.Done)
+                .OrderBy(a => a.Id, StringComparer.Ordinal)
+                .Select(a => (a.Id, $"http://127.0.0.1:{a.Port}/")));
+
+        // Status, with an event on each change.
+        var instances = _agents.Values.Where(a => a.Service == service.Name && !a.Done)
+            .Select(a => new StatusInstance(a.Id, a.Version, a.State, a.Ready && !a.Leaving, a.Reason, a.Message)).ToList();
+        var status = spec is null
+            ? new ServiceStatus(ServiceStates.Failed, $"version {service.CurrentVersion} cannot be read", "")
+            : ServiceStatusEvaluator.Evaluate(deleting, service.Stopped, desired, service.CurrentVersion, instances, service.Status);
+        if (status.Status != service.Status || status.Reason != service.Reason)
+        {
+            var idle = status.Status is ServiceStates.Stopped or ServiceStates.Failed or ServiceStates.Waiting;
+            var latest = _store.GetService(service.Name);
+            if (latest is null)
+            {
+                return;
+            }
+
+            _store.UpdateService(latest with
+            {
+                Status = status.Status,
+                Reason = status.Reason,
+                Message = status.Message,
+                UpdateTime = latest.UpdateTime,
+                IdleSince = idle ? latest.IdleSince ?? now : null,
+                JanitorWarnedAt = idle ? latest.JanitorWarnedAt : null,
+            });
+            if (status.Status != service.Status)
+            {
+                var type = status.Status is ServiceStates.Failed or ServiceStates.Waiting ? "Warning" : "Normal";
+                _store.AddEvent(service.Name, now, type, status.Status,
+                    string.IsNullOrEmpty(status.Reason) ? $"{service.Status} → {status.Status}" : $"{service.Status} → {status.Status}: {status.Reason}");
+                ReconcilerLog.StatusChanged(_logger, service.Name, status.Status, status.Reason);
+            }
+        }
+    }
+
+    private void Persist(Dictionary<string, ServiceRecord> services)
+    {
+        var now = _time.GetUtcNow();
+        foreach (var agent in _agents.Values)
+        {
+            _persisted.TryGetValue(agent.Id, out var last);
+            if (agent.Done)
+            {
+                if (services.ContainsKey(agent.Service))
+                {
+                    _store.AddEvent(agent.Service, now, "Normal", "InstanceStopped", $"instance {agent.Id}: {agent.Message}", agent.Id);
+                }
+
+                _store.DeleteInstance(agent.Id);
+                _agents.TryRemove(agent.Id, out _);
+                _persisted.Remove(agent.Id);
+                _routes.Forget(agent.Id);
+                TryDeleteDirectory(agent.Directory);
+                continue;
+            }
+
+            if (last.Generation == agent.Generation && last.State is not null)
+            {
+                continue;
+            }
+
+            _store.UpsertInstance(new InstanceRecord
+            {
+                Id = agent.Id,
+                Service = agent.Service,
+                Version = agent.Version,
+                State = agent.State,
+                Pid = agent.Pid,
+                Port = agent.Port,
+                RestartCount = agent.RestartCount,
+                Reason = agent.Reason,
+                Message = agent.Message,
+                LastExitCode = agent.LastExit?.ExitCode,
+                LastReason = agent.LastExit?.Reason ?? "",
+                LastFinishedAt = agent.LastFinishedAt,
+                CreateTime = agent.CreateTime,
+                StartTime = agent.StartTime,
+                Cpu = agent.Cpu,
+                MemoryMb = agent.MemoryMb,
+            });
+
+            if ((agent.State != last.State || agent.Reason != last.Reason) && services.ContainsKey(agent.Service))
+            {
+                var (type, reason) = agent.State switch
+                {
+                    InstanceStates.Ready => ("Normal", "InstanceReady"),
+                    InstanceStates.Failed => ("Warning", agent.Reason),
+                    InstanceStates.Pending => ("Warning", "InstanceWaiting"),
+                    InstanceStates.Draining => ("Normal", "InstanceDraining"),
+                    InstanceStates.Starting when agent.Reason is "StartupProbeFailed" or "NotReady" => ("Warning", agent.Reason),
+                    InstanceStates.Starting => ("Normal", "InstanceStarting"),
+                    _ => ("Normal", "Instance" + agent.State),
+                };
+                _store.AddEvent(agent.Service, now, type, reason, $"instance {agent.Id}: {agent.Message}", agent.Id);
+            }
+
+            _persisted[agent.Id] = (agent.Generation, agent.State, agent.Reason);
+        }
+    }
+
+    private void RotateLogs()
+    {
+        foreach (var agent in _agents.Values)
+        {
+            try
+            {
+                LogRotation.RotateIfNeeded(_runtime.LogPath(agent.Directory), _options.LogRotateBytes, _options.LogFilesKept);
+            }
+            catch (IOException)
+            {
+                // The instance may be going away; the next pass tries again.
+            }
+        }
+    }
+
+    // ---- helpers --------------------------------------------------------------------------
+
+    private InstanceAgent NewAgent(string id, string service, int version, ServiceSpec spec, DateTimeOffset createTime) =>
+        new(id, service, version, spec, Path.Combine(_options.InstancesDir, service, id), spec.Metadata.Cpu, spec.Metadata.Memory,
+            createTime, _runtime, _ports, _probes, _time, _ => Trigger(), _routes.InFlight);
+
+    /// <summary>The parsed spec of a stored version (cached; versions are immutable).</summary>
+    internal ServiceSpec? SpecFor(string service, int version)
+    {
+        if (_specs.TryGetValue((service, version), out var cached))
+        {
+            return cached;
+        }
+
+        var record = _store.GetVersion(service, version);
+        if (record is null)
+        {
+            return null;
+        }
+
+        var parsed = ServiceSpecParser.Parse(record.SpecJson);
+        if (!parsed.IsValid)
+        {
+            ReconcilerLog.BadVersion(_logger, service, version, string.Join("; ", parsed.Errors));
+            return null;
+        }
+
+        _specs[(service, version)] = parsed.Spec!;
+        return parsed.Spec;
+    }
+
+    /// <summary>Forgets cached specs of a deleted service (a new one may reuse the name).</summary>
+    internal void ForgetSpecs(string service)
+    {
+        foreach (var key in _specs.Keys.Where(k => k.Item1 == service).ToList())
+        {
+            _specs.TryRemove(key, out _);
+        }
+    }
+
+    private static string NewInstanceId(string service, int version)
+    {
+        const string alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+        Span<char> suffix = stackalloc char[5];
+        for (var i = 0; i < suffix.Length; i++)
+        {
+            suffix[i] = alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)];
+        }
+
+        return $"{service}-{version}-{suffix}";
+    }
+
+    private static void TryDeleteDirectory(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using OpenEas.Contracts;
+
+namespace OpenEas.Core.Reconcile;
+
+/// <summary>An instance as the status evaluator sees it.</summary>
+public sealed record StatusInstance(string Id, int Version, string State, bool Ready, string Reason, string Message);
+
+/// <summary>A service's computed state with a human reason.</summary>
+public sealed record ServiceStatus(string Status, string Reason, string Message);
+
+/// <summary>Turns desired state and live instances into the service's status. Pure; tested in tables.</summary>
+public static class ServiceStatusEvaluator
+{
+    public static ServiceStatus Evaluate(bool deleting, bool stopped, int desired, int version, IReadOnlyList<StatusInstance> instances,
+        string previous)
+    {
+        if (deleting)
+        {
+            return new(ServiceStates.Deleting, instances.Count > 0 ? $"stopping {instances.Count} instance(s)" : "", "");
+        }
+
+        if (stopped)
+        {
+            return instances.Count > 0
+                ? new(ServiceStates.Stopping, $"stopping {instances.Count} instance(s)", "")
+                : new(ServiceStates.Stopped, "stopped by user", "");
+        }
+
+        var readyCurrent = 0;
+        var liveCurrent = 0;
+        var old = 0;
+        StatusInstance? crashing = null;
+        StatusInstance? waiting = null;
+        var waitingCount = 0;
+        foreach (var i in instances)
+        {
+            if (i.State == InstanceStates.Draining)
+            {
+                continue;
+            }
+
+            if (i.Version != version)
+            {
+                old++;
+                continue;
+            }
+
+            liveCurrent++;
+            if (i.Ready)
+            {
+                readyCurrent++;
+            }
+            else if (i.State == InstanceStates.Pending)
+            {
+                waiting ??= i;
+                waitingCount++;
+            }
+            else if (i.State == InstanceStates.Failed)
+            {
+                crashing ??= i;
+            }
+        }
+
+        var draining = instances.Count(i => i.State == InstanceStates.Draining);
+        if (readyCurrent >= desired && old == 0 && liveCurrent <= desired && (draining == 0 || previous == ServiceStates.Running))
+        {
+            return new(ServiceStates.Running, "", $"{readyCurrent}/{desired} instances ready");
+        }
+
+        if (crashing is not null && readyCurrent == 0)
+        {
+            return new(ServiceStates.Failed, $"instance {crashing.Id}: {crashing.Reason}", crashing.Message);
+        }
+
+        if (waiting is not null)
+        {
+            return new(ServiceStates.Waiting, $"{waitingCount} of {desired} instance(s) waiting for resources: {waiting.Message}", "");
+        }
+
+        if (old > 0)
+        {
+            return new(ServiceStates.Updating, $"rolling to version {version}: {readyCurrent}/{desired} new instances ready", "");
+        }
+
+        var progress = $"{readyCurrent}/{desired} instances ready";
+        if (crashing is not null)
+        {
+            progress += $"; instance {crashing.Id}: {crashing.Reason}";
+        }
+
+        var state = previous switch
+        {
+            ServiceStates.Stopped or ServiceStates.Stopping or ServiceStates.Starting => ServiceStates.Starting,
+            ServiceStates.Creating or ServiceStates.Waiting or ServiceStates.Failed => ServiceStates.Creating,
+            _ => ServiceStates.Scaling,
+        };
+        return new(state, progress, "");
+    }
+}

@@ -1,0 +1,36 @@
+namespace OpenEas.Core.Runtime;
+
+/// <summary>The resources of the node the embedded runtime places instances on (the <c>public</c> group).</summary>
+public sealed record HostCapacity(double Cpu, long MemoryMb, int Gpu)
+{
+    /// <summary>Reads the real host: logical cores and MemTotal from /proc/meminfo.</summary>
+    public static HostCapacity Detect()
+    {
+        long memoryMb = 0;
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/meminfo"))
+            {
+                if (line.StartsWith("MemTotal:", StringComparison.Ordinal))
+                {
+                    var kb = long.Parse(line["MemTotal:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+                    memoryMb = kb / 1024;
+                    break;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        if (memoryMb == 0)
+        {
+            memoryMb = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024);
+        }
+
+        return new HostCapacity(Environment.ProcessorCount, memoryMb, 0);
+    }
+}

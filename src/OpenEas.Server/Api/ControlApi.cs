@@ -1,0 +1,154 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using OpenEas.Contracts;
+using OpenEas.Core.Control;
+using OpenEas.Core.Reconcile;
+using OpenEas.Core.Runtime;
+
+namespace OpenEas.Server.Api;
+
+/// <summary>The control API under <c>/api/v2</c>, following EAS's REST routes (without the region segment).</summary>
+internal static class ControlApi
+{
+    public static void Map(IEndpointRouteBuilder app, string adminToken)
+    {
+        var api = app.MapGroup("/api/v2");
+        api.AddEndpointFilter(async (context, next) =>
+        {
+            if (!AdminToken.Matches(adminToken, context.HttpContext.Request.Headers.Authorization))
+            {
+                return Problems.Create(401, ErrorCodes.Unauthorized,
+                    "missing or wrong admin token: send 'Authorization: Bearer <token>' (EAS_ADMIN_TOKEN, or admin_token in the data dir)");
+            }
+
+            try
+            {
+                return await next(context).ConfigureAwait(false);
+            }
+            catch (ControlException ex)
+            {
+                return Problems.From(ex);
+            }
+        });
+
+        api.MapPost("/services", async (HttpRequest request, ServiceManager services) =>
+        {
+            var body = await ReadBodyAsync(request).ConfigureAwait(false);
+            var created = services.Create(body);
+            return Results.Json(created, EasJsonContext.Default.ServiceDescription, statusCode: StatusCodes.Status201Created);
+        });
+
+        api.MapGet("/services", (ServiceManager services) =>
+            Results.Json(services.List(), EasJsonContext.Default.ListServiceDescription));
+
+        api.MapGet("/services/{name}", (string name, ServiceManager services) =>
+            Results.Json(services.Describe(name), EasJsonContext.Default.ServiceDescription));
+
+        api.MapPut("/services/{name}", async (string name, HttpRequest request, ServiceManager services) =>
+        {
+            var body = await ReadBodyAsync(request).ConfigureAwait(false);
+            return Results.Json(services.Modify(name, body), EasJsonContext.Default.ServiceChangeResult);
+        });
+
+        api.MapDelete("/services/{name}", (string name, ServiceManager services) =>
+        {
+            services.Delete(name);
+            return Results.Json(services.Describe(name), EasJsonContext.Default.ServiceDescription, statusCode: StatusCodes.Status202Accepted);
+        });
+
+        api.MapPut("/services/{name}/start", (string name, ServiceManager services) =>
+            Results.Json(services.Start(name), EasJsonContext.Default.ServiceChangeResult));
+
+        api.MapPut("/services/{name}/stop", (string name, ServiceManager services) =>
+            Results.Json(services.Stop(name), EasJsonContext.Default.ServiceChangeResult));
+
+        api.MapPut("/services/{name}/scale", async (string name, HttpRequest request, ServiceManager services) =>
+        {
+            var body = await ReadBodyAsync(request).ConfigureAwait(false);
+            var scale = Deserialize(body, EasJsonContext.Default.ScaleRequest, "instance");
+            return Results.Json(services.Scale(name, scale.Instance), EasJsonContext.Default.ServiceChangeResult);
+        });
+
+        api.MapPut("/services/{name}/version", async (string name, HttpRequest request, ServiceManager services) =>
+        {
+            var body = await ReadBodyAsync(request).ConfigureAwait(false);
+            var change = Deserialize(body, EasJsonContext.Default.VersionSwitchRequest, "version");
+            return Results.Json(services.SwitchVersion(name, change.Version), EasJsonContext.Default.ServiceChangeResult);
+        });
+
+        api.MapGet("/services/{name}/versions", (string name, ServiceManager services) =>
+            Results.Json(services.Versions(name), EasJsonContext.Default.ListServiceVersionInfo));
+
+        api.MapGet("/services/{name}/instances", (string name, ServiceManager services) =>
+            Results.Json(services.Instances(name), EasJsonContext.Default.ListInstanceInfo));
+
+        api.MapDelete("/services/{name}/instances", (string name, string? names, ServiceManager services) =>
+        {
+            var list = (names ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (list.Length == 0)
+            {
+                throw new ControlException(400, ErrorCodes.BadRequest, "name the instances to restart: ?names=a,b");
+            }
+
+            services.RestartInstances(name, list);
+            return Results.Json(services.Instances(name), EasJsonContext.Default.ListInstanceInfo);
+        });
+
+        api.MapGet("/services/{name}/events", (string name, int? limit, ServiceManager services) =>
+            Results.Json(services.Events(name, limit ?? 100), EasJsonContext.Default.ListServiceEvent));
+
+        api.MapGet("/services/{name}/logs", async (string name, string? instance, int? tail, bool? follow, HttpContext context,
+            ServiceManager services, Reconciler reconciler, IInstanceRuntime runtime, TimeProvider time) =>
+        {
+            var instances = services.Instances(name);
+            var files = new List<(string, string)>();
+            foreach (var i in instances)
+            {
+                if ((instance is null || i.InstanceName == instance) && reconciler.InstanceDirectory(name, i.InstanceName) is { } dir)
+                {
+                    files.Add((i.InstanceName, runtime.LogPath(dir)));
+                }
+            }
+
+            if (instance is not null && files.Count == 0)
+            {
+                throw new ControlException(404, ErrorCodes.InstanceNotFound, $"service \"{name}\" has no instance \"{instance}\"");
+            }
+
+            try
+            {
+                await InstanceLogs.WriteAsync(context.Response, files, Math.Clamp(tail ?? 200, 0, 100_000), follow ?? false, time,
+                    context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The follower went away.
+            }
+
+            return Results.Empty;
+        });
+    }
+
+    private static async Task<string> ReadBodyAsync(HttpRequest request)
+    {
+        using var reader = new StreamReader(request.Body);
+        return await reader.ReadToEndAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static T Deserialize<T>(string body, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string field)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body, type)
+                ?? throw new ControlException(400, ErrorCodes.BadRequest, $"the body must be a JSON object with \"{field}\"");
+        }
+        catch (JsonException ex)
+        {
+            var path = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? field : ex.Path.TrimStart('$', '.');
+            throw new ControlException(400, ErrorCodes.BadRequest, $"{path}: {ex.Message}", [new SpecIssue(path, "must be an integer")]);
+        }
+    }
+}

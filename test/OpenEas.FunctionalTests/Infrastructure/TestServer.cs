@@ -1,0 +1,81 @@
+using OpenEas.Client;
+using OpenEas.Contracts;
+using OpenEas.Server;
+
+namespace OpenEas.FunctionalTests.Infrastructure;
+
+/// <summary>A real OpenEAS server on 127.0.0.1:0 over a fresh data dir, with an SDK client.</summary>
+internal sealed class TestServer : IAsyncDisposable
+{
+    public const string Admin = "test-admin-token-0123456789";
+
+    private TestServer(EasServer server, string dataDir)
+    {
+        Server = server;
+        DataDir = dataDir;
+        Client = new EasClient(server.Endpoint, Admin);
+    }
+
+    public EasServer Server { get; }
+    public string DataDir { get; }
+    public EasClient Client { get; }
+    public string Endpoint => Server.Endpoint;
+
+    public static async Task<TestServer> StartAsync(string? dataDir = null, Action<ServerOptions>? configure = null)
+    {
+        dataDir ??= NewDataDir();
+        var options = new ServerOptions
+        {
+            Listen = "127.0.0.1:0",
+            DataDir = dataDir,
+            AdminToken = Admin,
+            Output = TextWriter.Null,
+            CapacityCpu = 8,
+            CapacityMemoryMb = 8192,
+        };
+        configure?.Invoke(options);
+        var server = await EasServer.StartAsync(options);
+        return new TestServer(server, dataDir);
+    }
+
+    public static string NewDataDir()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "openeas-test-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>An echo service spec (the examples/echo-py program) with the given name and instances.</summary>
+    public static string EchoSpec(string name, int instances = 1, string version = "1", double cpu = 0.1, string extraMetadata = "") => $$"""
+        {
+          "name": "{{name}}",
+          "containers": [{ "script": "exec python3 {{Repo.EchoApp}}", "port": 8000,
+                           "env": [{ "name": "ECHO_VERSION", "value": "{{version}}" }] }],
+          "metadata": { "instance": {{instances}}, "cpu": {{cpu}}, "memory": 64 {{extraMetadata}} }
+        }
+        """;
+
+    public Task<ServiceDescription> WaitForStatusAsync(string name, string status, int running = -1, double seconds = 60) =>
+        Poll.UntilAsync(() => Client.DescribeServiceAsync(name),
+            d => d.Status == status && (running < 0 || d.RunningInstance == running), TimeSpan.FromSeconds(seconds),
+            $"service {name} to be {status}" + (running >= 0 ? $" with {running} running" : ""));
+
+    public async Task<PredictResult> PredictAsync(string name, string body, string? token = null)
+    {
+        token ??= (await Client.DescribeServiceAsync(name)).AccessToken;
+        return await Client.PredictAsync(name, token, System.Text.Encoding.UTF8.GetBytes(body));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Server.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

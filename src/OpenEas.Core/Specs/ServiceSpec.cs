@@ -134,7 +134,10 @@ public sealed record MetadataSpec
 /// <summary><c>metadata.rpc</c>.</summary>
 public sealed record RpcSpec
 {
-    /// <summary>Longest time one request may take, ms (EAS's <c>rpc.keepalive</c>).</summary>
+    /// <summary>
+    /// Longest time one request may take, ms (EAS's <c>rpc.keepalive</c>). EAS's pages disagree on the default
+    /// (5 s vs 600 000 ms); OpenEAS uses 600 000 ms.
+    /// </summary>
     public int KeepaliveMs { get; init; } = 600_000;
     public bool Batching { get; init; }
     public int MaxBatchSize { get; init; } = 16;

@@ -93,19 +93,21 @@ public static partial class ServiceSpecParser
 
         var kindPath = path + "." + given[0];
         var source = r.Object(obj[given[0]], kindPath);
-        if (source is null || mountPath is null)
+        if (source is null)
         {
             return null;
         }
 
+        // Read the source even without a mount path, so its errors are reported in the same pass.
+        var mount = mountPath ?? "";
         var spec = given[0] switch
         {
-            "oss" => ReadOss(r, source, kindPath, mountPath),
-            "nfs" => ReadNfs(r, source, kindPath, mountPath),
-            "git" => ReadGit(r, source, kindPath, mountPath),
-            "empty_dir" => ReadEmptyDir(r, source, kindPath, mountPath),
-            "dataset" => ReadDataset(r, source, kindPath, mountPath),
-            _ => ReadLocal(r, source, kindPath, mountPath),
+            "oss" => ReadOss(r, source, kindPath, mount),
+            "nfs" => ReadNfs(r, source, kindPath, mount),
+            "git" => ReadGit(r, source, kindPath, mount),
+            "empty_dir" => ReadEmptyDir(r, source, kindPath, mount),
+            "dataset" => ReadDataset(r, source, kindPath, mount),
+            _ => ReadLocal(r, source, kindPath, mount),
         };
 
         // A flag inside the source wins; EAS's flat style puts readOnly beside it.

@@ -14,6 +14,8 @@ public sealed record SpecParseResult(ServiceSpec? Spec, IReadOnlyList<SpecIssue>
 /// <summary>
 /// Parses and validates an EAS service spec into <see cref="ServiceSpec"/>, collecting every error and warning in
 /// one pass, each with its JSON path (<c>containers[0].port</c>, <c>metadata.rpc.keepalive</c>, <c>storage[1].mount_path</c>).
+/// Numeric strings (<c>"2"</c>) are accepted for <c>metadata.instance</c>, <c>cpu</c>, <c>memory</c>, <c>gpu</c> and
+/// <c>containers[i].port</c> only; <c>rpc.keepalive</c> defaults to 600 000 ms (see remarks).
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
@@ -33,6 +35,7 @@ public static partial class ServiceSpecParser
     {
         AllowTrailingCommas = true,
         CommentHandling = JsonCommentHandling.Skip,
+        AllowDuplicateProperties = false,
     };
 
     private static readonly HashSet<string> TopLevelKeys =
@@ -54,20 +57,12 @@ public static partial class ServiceSpecParser
         JsonNode? node;
         try
         {
+            // Duplicate keys are rejected while parsing, with their position, so the walk never meets one.
             node = JsonNode.Parse(json, documentOptions: DocumentOptions);
-            if (node is JsonObject o)
-            {
-                // JsonObject builds its dictionary lazily; touch it here so a duplicate key is reported as malformed JSON.
-                _ = o.Count;
-            }
         }
         catch (JsonException ex)
         {
             return Fail("", MalformedMessage(ex));
-        }
-        catch (ArgumentException ex)
-        {
-            return Fail("", "malformed JSON: " + ex.Message);
         }
 
         return node is JsonObject obj
@@ -98,6 +93,13 @@ public static partial class ServiceSpecParser
         }
 
         text = text.Trim();
+        if (text.StartsWith("Duplicate property ", StringComparison.Ordinal))
+        {
+            // "Duplicate property 'port' encountered during deserialization." carries no position; say it plainly.
+            text = "duplicate key " + text["Duplicate property ".Length..].Replace(" encountered during deserialization", "", StringComparison.Ordinal).TrimEnd('.')
+                + (ex.Path is { Length: > 1 } where ? " in " + where : "");
+        }
+
         return ex.LineNumber is { } line && ex.BytePositionInLine is { } column
             ? $"malformed JSON at line {line + 1}, column {column + 1}: {text}"
             : "malformed JSON: " + text;

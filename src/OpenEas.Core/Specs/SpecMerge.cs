@@ -66,7 +66,7 @@ public static class SpecMerge
             var eq = assignment.IndexOf('=', StringComparison.Ordinal);
             if (eq < 0)
             {
-                throw new ArgumentException($"\"{assignment}\" is not an assignment: write key=value, e.g. metadata.instance=3", nameof(assignments));
+                throw new ArgumentException($"\"{assignment}\" is not an assignment: write key=value, e.g. metadata.instance=3");
             }
 
             var key = assignment[..eq].Trim();
@@ -94,7 +94,7 @@ public static class SpecMerge
                 obj[key] = created;
                 return created;
             default:
-                throw new ArgumentException($"\"{assignment}\" sets a field inside \"{key}\", which an earlier assignment set to a value", nameof(assignment));
+                throw new ArgumentException($"\"{assignment}\" sets a field inside \"{key}\", which an earlier assignment set to a value");
         }
     }
 
@@ -108,7 +108,7 @@ public static class SpecMerge
             var name = bracket < 0 ? part : part[..bracket];
             if (name.Length == 0)
             {
-                throw new ArgumentException($"\"{assignment}\": the key \"{key}\" has an empty name (write a.b.c or a[0].b)", nameof(assignment));
+                throw new ArgumentException($"\"{assignment}\": the key \"{key}\" has an empty name (write a.b.c or a[0].b)");
             }
 
             segments.Add(name);
@@ -119,7 +119,7 @@ public static class SpecMerge
                 if (!rest.StartsWith('[') || close < 2
                     || !int.TryParse(rest[1..close], NumberStyles.None, CultureInfo.InvariantCulture, out var index))
                 {
-                    throw new ArgumentException($"\"{assignment}\": \"{part}\" is not name[index] with a whole-number index", nameof(assignment));
+                    throw new ArgumentException($"\"{assignment}\": \"{part}\" is not name[index] with a whole-number index");
                 }
 
                 segments.Add(IndexKey(index));
@@ -182,7 +182,7 @@ public static class SpecMerge
             {
                 if (target[key] is not (null or JsonArray))
                 {
-                    throw new ArgumentException($"{childPath}: is {SpecReader.Describe(target[key])}, not an array, so it has no [index]", nameof(patch));
+                    throw new ArgumentException($"{childPath}: is {SpecReader.Describe(target[key])}, not an array, so it has no [index]");
                 }
 
                 target[key] = MergeArray(target[key] as JsonArray, patchObj, childPath);
@@ -223,15 +223,14 @@ public static class SpecMerge
             if (index > items.Count)
             {
                 throw new ArgumentException(
-                    $"{itemPath}: index past the end (the array has {items.Count} element{(items.Count == 1 ? "" : "s")}; the next one is [{items.Count}])",
-                    nameof(indexPatch));
+                    $"{itemPath}: index past the end (the array has {items.Count} element{(items.Count == 1 ? "" : "s")}; the next one is [{items.Count}])");
             }
 
             if (value is null)
             {
                 if (index == items.Count)
                 {
-                    throw new ArgumentException($"{itemPath}: no such element to remove", nameof(indexPatch));
+                    throw new ArgumentException($"{itemPath}: no such element to remove");
                 }
 
                 removed.Add(index);

@@ -35,6 +35,10 @@ public sealed record ContainerSpec
     public ProbeSpec? StartupCheck { get; init; }
     public ProbeSpec? LivenessCheck { get; init; }
     public ProbeSpec? ReadinessCheck { get; init; }
+    /// <summary><c>prepare.pythonRequirements</c>: packages installed before the program starts.</summary>
+    public IReadOnlyList<string> PythonRequirements { get; init; } = [];
+    /// <summary><c>prepare.pythonRequirementsPath</c>: a requirements file installed before the program starts.</summary>
+    public string? PythonRequirementsPath { get; init; }
 }
 
 /// <summary>Which kind of check a probe makes.</summary>
@@ -83,6 +87,12 @@ public sealed record StorageSpec
     /// <summary>git: branch; dataset: version.</summary>
     public string? Revision { get; init; }
     public bool ReadOnly { get; init; }
+    /// <summary>git: the commit to check out (wins over the branch).</summary>
+    public string? Commit { get; init; }
+    /// <summary>empty_dir: <c>memory</c> for a RAM-backed directory; null for disk.</summary>
+    public string? Medium { get; init; }
+    /// <summary>empty_dir: size limit in GB; null = no limit.</summary>
+    public double? SizeLimitGb { get; init; }
 }
 
 /// <summary>A processor deployment: the platform serves the model itself.</summary>
@@ -117,18 +127,24 @@ public sealed record MetadataSpec
     /// <summary><c>eas.termination_grace_period</c>, seconds.</summary>
     public double TerminationGracePeriodSeconds { get; init; } = 30;
     public bool EnableWebservice { get; init; }
+    /// <summary><c>resource_burstable</c>: may spill into the elastic resource pool.</summary>
+    public bool ResourceBurstable { get; init; }
 }
 
 /// <summary><c>metadata.rpc</c>.</summary>
 public sealed record RpcSpec
 {
-    /// <summary>Longest time one request may take, ms (EAS's <c>rpc.keepalive</c>).</summary>
+    /// <summary>
+    /// Longest time one request may take, ms (EAS's <c>rpc.keepalive</c>). EAS's pages disagree on the default
+    /// (5 s vs 600 000 ms); OpenEAS uses 600 000 ms.
+    /// </summary>
     public int KeepaliveMs { get; init; } = 600_000;
     public bool Batching { get; init; }
     public int MaxBatchSize { get; init; } = 16;
     public int MaxBatchTimeoutMs { get; init; } = 50;
     public int MaxQueueSize { get; init; } = 64;
     public int WorkerThreads { get; init; } = 5;
+    public int IoThreads { get; init; } = 4;
     public int RateLimit { get; init; }
 }
 

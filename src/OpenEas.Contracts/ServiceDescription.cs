@@ -8,8 +8,8 @@ public sealed class ServiceDescription
 {
     public required string ServiceName { get; init; }
     public required string Status { get; init; }
-    public string Reason { get; init; } = "";
-    public string Message { get; init; } = "";
+    public string Reason { get; set; } = "";
+    public string Message { get; set; } = "";
     public int RunningInstance { get; init; }
     public int PendingInstance { get; init; }
     public int TotalInstance { get; init; }
@@ -17,12 +17,12 @@ public sealed class ServiceDescription
     public int DesiredInstance { get; init; }
     public int CurrentVersion { get; init; }
     public int LatestVersion { get; init; }
-    public string AccessToken { get; init; } = "";
-    public string IntranetEndpoint { get; init; } = "";
-    public string InternetEndpoint { get; init; } = "";
-    public string Resource { get; init; } = "public";
-    public string ServiceGroup { get; init; } = "";
-    public int Weight { get; init; } = 100;
+    public string AccessToken { get; set; } = "";
+    public string IntranetEndpoint { get; set; } = "";
+    public string InternetEndpoint { get; set; } = "";
+    public string Resource { get; set; } = "public";
+    public string ServiceGroup { get; set; } = "";
+    public int Weight { get; set; } = 100;
     public DateTimeOffset CreateTime { get; init; }
     public DateTimeOffset UpdateTime { get; init; }
     /// <summary>The spec of the current version, exactly as stored (unknown keys included).</summary>
@@ -59,15 +59,15 @@ public sealed class InstanceInfo
     /// <summary>Pending, Starting, Ready, Draining, Exited, Failed.</summary>
     public required string Status { get; init; }
     public bool Ready { get; init; }
-    public string HostIp { get; init; } = "127.0.0.1";
+    public string HostIp { get; set; } = "127.0.0.1";
     public int Port { get; init; }
     public int? Pid { get; init; }
-    public string ResourceGroup { get; init; } = "public";
+    public string ResourceGroup { get; set; } = "public";
     public DateTimeOffset CreateTime { get; init; }
     public DateTimeOffset? StartTime { get; init; }
     public int RestartCount { get; init; }
-    public string Reason { get; init; } = "";
-    public string Message { get; init; } = "";
+    public string Reason { get; set; } = "";
+    public string Message { get; set; } = "";
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public InstanceLastState? LastState { get; init; }
 }
@@ -76,7 +76,7 @@ public sealed class InstanceInfo
 public sealed class InstanceLastState
 {
     public int? ExitCode { get; init; }
-    public string Reason { get; init; } = "";
+    public string Reason { get; set; } = "";
     public DateTimeOffset FinishedAt { get; init; }
 }
 
@@ -86,9 +86,9 @@ public sealed class ServiceEvent
     public long Id { get; init; }
     public DateTimeOffset Time { get; init; }
     /// <summary>Normal or Warning.</summary>
-    public string Type { get; init; } = "Normal";
+    public string Type { get; set; } = "Normal";
     public required string Reason { get; init; }
-    public string Message { get; init; } = "";
+    public string Message { get; set; } = "";
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Instance { get; init; }
 }

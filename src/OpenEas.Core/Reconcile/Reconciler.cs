@@ -30,7 +30,7 @@ public sealed class Reconciler : BackgroundService
     private readonly PortAllocator _ports = new();
     private readonly ProbeRunner _probes = new();
     private readonly ConcurrentDictionary<string, InstanceAgent> _agents = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (int Generation, string State, string Reason)> _persisted = [];
+    private readonly Dictionary<string, (int Generation, string State, string Reason, int Restarts)> _persisted = [];
     private readonly ConcurrentDictionary<(string, int), ServiceSpec> _specs = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly SemaphoreSlim _passLock = new(1, 1);
@@ -405,7 +405,7 @@ public sealed class Reconciler : BackgroundService
                 MemoryMb = agent.MemoryMb,
             });
 
-            if ((agent.State != last.State || agent.Reason != last.Reason) && services.ContainsKey(agent.Service))
+            if ((agent.State != last.State || agent.Reason != last.Reason || agent.RestartCount != last.Restarts) && services.ContainsKey(agent.Service))
             {
                 var (type, reason) = agent.State switch
                 {
@@ -420,7 +420,7 @@ public sealed class Reconciler : BackgroundService
                 _store.AddEvent(agent.Service, now, type, reason, $"instance {agent.Id}: {agent.Message}", agent.Id);
             }
 
-            _persisted[agent.Id] = (agent.Generation, agent.State, agent.Reason);
+            _persisted[agent.Id] = (agent.Generation, agent.State, agent.Reason, agent.RestartCount);
         }
     }
 

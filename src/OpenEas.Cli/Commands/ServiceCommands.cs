@@ -205,13 +205,6 @@ internal static class ServiceCommands
     {
         var service = CommonOptions.Service();
         var count = new Argument<int>("instances") { Description = "the instance count to run" };
-        count.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0)
-            {
-                r.AddError("instances must be 0 or more");
-            }
-        });
         var json = CommonOptions.Json();
         var wait = CommonOptions.Wait();
         var timeout = CommonOptions.Timeout();
@@ -219,7 +212,14 @@ internal static class ServiceCommands
         env.SetAction(command, async (ctx, parse, ct) =>
         {
             ctx.Service = parse.GetValue(service)!;
-            var result = await ctx.Client.ScaleServiceAsync(ctx.Service, parse.GetValue(count), ct);
+            // Checked here, not by a validator: a validator would hide the parser's own "not a number" error.
+            var instances = parse.GetValue(count);
+            if (instances < 0)
+            {
+                throw new CliException(ExitCodes.Usage, "instances must be 0 or more");
+            }
+
+            var result = await ctx.Client.ScaleServiceAsync(ctx.Service, instances, ct);
             return await ChangeOutput.WriteAsync(ctx, result, parse.GetValue(json), parse.GetValue(wait), parse.GetValue(timeout), ct);
         });
         return command;

@@ -15,7 +15,7 @@ internal static class CliApp
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin, CancellationToken ct)
     {
         var terminal = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
-        var env = new CliEnv(new CliIo(stdout, stderr, stdin, terminal), new GlobalOptions(), TimeProvider.System);
+        var env = new CliEnv(new CliIo(stdout, stderr, stdin, terminal), new GlobalOptions(), TimeProvider.System, ct);
         try
         {
             var root = BuildRoot(env);
@@ -73,7 +73,7 @@ internal static class CliApp
 }
 
 /// <summary>What every verb is built with: the streams, the global options and the clock.</summary>
-internal sealed class CliEnv(CliIo io, GlobalOptions globals, TimeProvider time)
+internal sealed class CliEnv(CliIo io, GlobalOptions globals, TimeProvider time, CancellationToken stopping)
 {
     public CliIo Io { get; } = io;
 
@@ -81,14 +81,19 @@ internal sealed class CliEnv(CliIo io, GlobalOptions globals, TimeProvider time)
 
     public TimeProvider Time { get; } = time;
 
+    /// <summary>Cancelled on Ctrl-C (System.CommandLine does not hand its caller's token to actions).</summary>
+    public CancellationToken Stopping { get; } = stopping;
+
     /// <summary>
     /// Sets a verb's action: opens a <see cref="CliContext"/>, runs <paramref name="run"/>, and reports any failure
     /// as one readable line on stderr with its exit code.
     /// </summary>
     public void SetAction(Command command, Func<CliContext, ParseResult, CancellationToken, Task<int>> run)
     {
-        command.SetAction(async (parse, ct) =>
+        command.SetAction(async (parse, invocationToken) =>
         {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(invocationToken, Stopping);
+            var ct = linked.Token;
             using var ctx = new CliContext(Io, parse.GetValue(Globals.Endpoint) ?? GlobalOptions.DefaultEndpoint,
                 CliContext.ResolveAdminToken(parse.GetValue(Globals.AdminToken)), Time);
             try

@@ -110,16 +110,17 @@ internal sealed class CliContext : IDisposable
 
     /// <summary>
     /// Polls <c>desc</c> every half second, printing a line on every status or reason change, until the service
-    /// is Running or Failed (returned), or the timeout passes (an error).
+    /// is Running (on <paramref name="version"/> when given) or Failed (returned), or the timeout passes (an error).
     /// </summary>
-    public async Task<ServiceDescription> WaitRunningAsync(string name, TimeSpan timeout, TextWriter progress, CancellationToken ct)
+    public async Task<ServiceDescription> WaitRunningAsync(string name, int? version, TimeSpan timeout, TextWriter progress,
+        CancellationToken ct)
     {
         var deadline = Time.GetTimestamp() + (long)(timeout.TotalSeconds * Time.TimestampFrequency);
         string? last = null;
         while (true)
         {
             var d = await Client.DescribeServiceAsync(name, ct);
-            var key = $"{d.Status}|{d.Reason}|{d.RunningInstance}/{d.TotalInstance}";
+            var key = $"{d.Status}|{d.Reason}|{d.RunningInstance}/{d.TotalInstance}|{d.CurrentVersion}";
             if (key != last)
             {
                 progress.WriteLine(Format.Progress(d));
@@ -127,15 +128,17 @@ internal sealed class CliContext : IDisposable
                 last = key;
             }
 
-            if (d.Status is ServiceStates.Running or ServiceStates.Failed)
+            // Right after a modify the server may still describe the old version as Running: wait for the new one.
+            if (d.Status == ServiceStates.Failed || (d.Status == ServiceStates.Running && (version is null || d.CurrentVersion == version)))
             {
                 return d;
             }
 
             if (Time.GetTimestamp() >= deadline)
             {
+                var state = d.Status == ServiceStates.Running ? $"running version {d.CurrentVersion}, not {version}" : "still " + d.Status;
                 throw new CliException(ExitCodes.Error,
-                    $"service \"{name}\" is still {d.Status} after {timeout.TotalSeconds:0} s (see 'eas events {name}')");
+                    $"service \"{name}\" is {state} after {timeout.TotalSeconds:0} s (see 'eas events {name}')");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(500), Time, ct);

@@ -29,7 +29,8 @@ internal static class ChangeOutput
             ctx.Out.WriteLine($"{result.Service.ServiceName}: {Format.Change(result)}");
         }
 
-        var final = await WaitAsync(ctx, result.Service.ServiceName, json, timeoutSeconds, ct);
+        var version = result.Change == "new-version" ? result.Service.LatestVersion : (int?)null;
+        var final = await WaitAsync(ctx, result.Service.ServiceName, version, json, timeoutSeconds, ct);
         if (json)
         {
             JsonOutput.Write(ctx.Out, new ServiceChangeResult { Service = final, Change = result.Change }, JsonOutput.Context.ServiceChangeResult);
@@ -39,14 +40,15 @@ internal static class ChangeOutput
     }
 
     /// <summary>Waits for Running/Failed; progress goes to stdout, or to stderr when stdout carries JSON.</summary>
-    public static async Task<ServiceDescription> WaitAsync(CliContext ctx, string name, bool json, int timeoutSeconds, CancellationToken ct)
+    public static async Task<ServiceDescription> WaitAsync(CliContext ctx, string name, int? version, bool json, int timeoutSeconds,
+        CancellationToken ct)
     {
         if (timeoutSeconds <= 0)
         {
             throw new CliException(ExitCodes.Usage, "--timeout must be a positive number of seconds");
         }
 
-        var final = await ctx.WaitRunningAsync(name, TimeSpan.FromSeconds(timeoutSeconds), json ? ctx.Err : ctx.Out, ct);
+        var final = await ctx.WaitRunningAsync(name, version, TimeSpan.FromSeconds(timeoutSeconds), json ? ctx.Err : ctx.Out, ct);
         if (final.Status == ServiceStates.Failed)
         {
             var why = string.Join(": ", new[] { final.Reason, final.Message }.Where(s => !string.IsNullOrEmpty(s)));

@@ -34,8 +34,10 @@ internal static class ServerCommand
             HelpName = "spec.json",
         };
         var command = new Command("server", "Run the OpenEAS server (control API, gateway, console) on one port") { listen, data, deploy };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction(async (parse, invocationToken) =>
         {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(invocationToken, env.Stopping);
+            var ct = linked.Token;
             if (ServerRunner is not { } run)
             {
                 await env.Io.Err.WriteLineAsync("eas: server role not available in this build");

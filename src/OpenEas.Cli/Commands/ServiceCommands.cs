@@ -55,7 +55,7 @@ internal static class ServiceCommands
                 return ExitCodes.Success;
             }
 
-            var final = await ChangeOutput.WaitAsync(ctx, created.ServiceName, asJson, parse.GetValue(timeout), ct);
+            var final = await ChangeOutput.WaitAsync(ctx, created.ServiceName, null, asJson, parse.GetValue(timeout), ct);
             if (asJson)
             {
                 JsonOutput.Write(ctx.Out, final, JsonOutput.Context.ServiceDescription);

@@ -31,7 +31,7 @@ internal static class Format
             line += $" ({d.Reason})";
         }
 
-        line += $", {d.RunningInstance}/{d.TotalInstance} running";
+        line += $", version {d.CurrentVersion}, {d.RunningInstance}/{d.TotalInstance} running";
         if (!string.IsNullOrEmpty(d.Message))
         {
             line += $": {d.Message}";

@@ -114,7 +114,7 @@ public sealed class EasServer : IAsyncDisposable
     }
 
     /// <summary>Parses <c>host:port</c> (<c>[::1]:8080</c>, <c>0.0.0.0:80</c>, <c>localhost:0</c>).</summary>
-    internal static IPEndPoint ParseListen(string listen)
+    public static IPEndPoint ParseListen(string listen)
     {
         var value = listen.Trim();
         if (value.StartsWith("http://", StringComparison.OrdinalIgnoreCase))

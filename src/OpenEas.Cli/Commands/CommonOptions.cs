@@ -31,6 +31,7 @@ internal static class CommonOptions
             throw new CliException(ExitCodes.Error, $"spec file not found: {path}");
         }
 
-        return await File.ReadAllTextAsync(path, ct);
+        var text = await File.ReadAllTextAsync(path, ct);
+        return SpecFiles.ResolveLocalPaths(text, Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 }

@@ -3,7 +3,8 @@ using System.CommandLine;
 namespace OpenEas.Cli.Commands;
 
 /// <summary>What <c>eas server</c> was asked to do.</summary>
-internal sealed record ServerCommandOptions(string Listen, string DataDir, IReadOnlyList<string> Deploy);
+internal sealed record ServerCommandOptions(string Listen, string DataDir, IReadOnlyList<string> Deploy, bool KeepInstances = false,
+    double JanitorDays = 180, bool Verbose = false);
 
 /// <summary>
 /// <c>eas server</c>: runs the control plane, gateway and console. The server itself is wired in through
@@ -12,7 +13,7 @@ internal sealed record ServerCommandOptions(string Listen, string DataDir, IRead
 internal static class ServerCommand
 {
     /// <summary>Runs the server until cancelled and returns the exit code; null when this build has no server role.</summary>
-    public static Func<ServerCommandOptions, CancellationToken, Task<int>>? ServerRunner { get; set; }
+    public static Func<ServerCommandOptions, CancellationToken, Task<int>>? ServerRunner { get; set; } = ServerRole.RunAsync;
 
     public static void Add(RootCommand root, CliEnv env)
     {
@@ -33,7 +34,21 @@ internal static class ServerCommand
             Description = "a service spec to create (or update) at start (repeatable)",
             HelpName = "spec.json",
         };
-        var command = new Command("server", "Run the OpenEAS server (control API, gateway, console) on one port") { listen, data, deploy };
+        var keep = new Option<bool>("--keep-instances")
+        {
+            Description = "leave instances running when the server stops; the next server adopts them",
+        };
+        var janitor = new Option<double>("--janitor-days")
+        {
+            Description = "delete services that have not run for this many days",
+            DefaultValueFactory = _ => 180,
+            HelpName = "days",
+        };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "log the control plane's decisions" };
+        var command = new Command("server", "Run the OpenEAS server (control API, gateway, console) on one port")
+        {
+            listen, data, deploy, keep, janitor, verbose,
+        };
         command.SetAction(async (parse, invocationToken) =>
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(invocationToken, env.Stopping);
@@ -44,7 +59,8 @@ internal static class ServerCommand
                 return ExitCodes.Error;
             }
 
-            var options = new ServerCommandOptions(parse.GetValue(listen)!, parse.GetValue(data)!, parse.GetValue(deploy) ?? []);
+            var options = new ServerCommandOptions(parse.GetValue(listen)!, parse.GetValue(data)!, parse.GetValue(deploy) ?? [],
+                parse.GetValue(keep), parse.GetValue(janitor), parse.GetValue(verbose));
             try
             {
                 return await run(options, ct);

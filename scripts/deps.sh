@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what OpenEAS needs on a fresh Debian machine when it is missing: the .NET SDK must be there;
+# python3 (the echo example and the test programs) comes from apt. Quiet when everything is present.
+set -euo pipefail
+
+need=()
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v setsid >/dev/null 2>&1 || need+=(util-linux)
+command -v flock >/dev/null 2>&1 || need+=(util-linux)
+
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing ${need[*]} with apt-get…" >&2
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "The .NET 10 SDK is needed (dotnet on PATH); see https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2
+  exit 1
+fi

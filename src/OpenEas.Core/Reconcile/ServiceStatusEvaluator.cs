@@ -29,6 +29,7 @@ public static class ServiceStatusEvaluator
         var readyCurrent = 0;
         var liveCurrent = 0;
         var old = 0;
+        var oldDraining = 0;
         StatusInstance? crashing = null;
         StatusInstance? waiting = null;
         var waitingCount = 0;
@@ -36,6 +37,7 @@ public static class ServiceStatusEvaluator
         {
             if (i.State == InstanceStates.Draining)
             {
+                oldDraining += i.Version != version ? 1 : 0;
                 continue;
             }
 
@@ -77,7 +79,8 @@ public static class ServiceStatusEvaluator
             return new(ServiceStates.Waiting, $"{waitingCount} of {desired} instance(s) waiting for resources: {waiting.Message}", "");
         }
 
-        if (old > 0)
+        // An update is over when the old version is gone, not when it starts draining (else it would read "Scaling").
+        if (old > 0 || (oldDraining > 0 && previous == ServiceStates.Updating))
         {
             return new(ServiceStates.Updating, $"rolling to version {version}: {readyCurrent}/{desired} new instances ready", "");
         }

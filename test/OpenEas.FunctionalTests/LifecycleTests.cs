@@ -177,11 +177,12 @@ public class LifecycleTests
         Assert.Equal(3, instance[0].LastState!.ExitCode);
 
         // Each restart waits twice as long as the one before.
-        var delays = (await server.Client.ListEventsAsync("crashy", 500))
+        var events = await server.Client.ListEventsAsync("crashy", 500);
+        var delays = events
             .Where(e => e.Type == "Warning" && e.Message.Contains("restarting in", StringComparison.Ordinal))
             .Select(e => double.Parse(e.Message.Split("restarting in ")[1].Split('s')[0], System.Globalization.CultureInfo.InvariantCulture))
             .ToList();
-        Assert.True(delays.Count >= 3, string.Join(", ", delays));
+        Assert.True(delays.Count >= 3, string.Join("\n", events.Select(e => $"{e.Time:HH:mm:ss.fff} {e.Type} {e.Reason} {e.Message}")));
         Assert.Equal([1, 2, 4], delays.Take(3));
 
         var logs = await server.Client.GetLogsAsync("crashy");

@@ -97,6 +97,8 @@ internal sealed class InstanceAgent
             return;
         }
 
+        // Starting from this moment on (not when the task gets scheduled), so no pass reads it as waiting.
+        Set(InstanceStates.Starting, ready: false, "Starting", adopted is null ? "starting" : "adopting a running process");
         _run = Task.Run(() => RunAsync(adopted, adoptedPort));
     }
 

@@ -16,6 +16,9 @@ internal static partial class ReconcilerLog
     [LoggerMessage(4, LogLevel.Information, "Service {Service}: {Status} {Reason}")]
     public static partial void StatusChanged(ILogger logger, string service, string status, string reason);
 
+    [LoggerMessage(6, LogLevel.Warning, "Reconcile pass took {Milliseconds:0} ms")]
+    public static partial void SlowPass(ILogger logger, double milliseconds);
+
     [LoggerMessage(5, LogLevel.Warning, "Version {Version} of service {Service} cannot be read: {Error}")]
     public static partial void BadVersion(ILogger logger, string service, int version, string error);
 }

@@ -61,7 +61,13 @@ public sealed class Reconciler : BackgroundService
         await _passLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            var started = _time.GetTimestamp();
             Pass();
+            var took = _time.GetElapsedTime(started);
+            if (took > TimeSpan.FromMilliseconds(250))
+            {
+                ReconcilerLog.SlowPass(_logger, took.TotalMilliseconds);
+            }
         }
         finally
         {
@@ -327,7 +333,7 @@ public sealed class Reconciler : BackgroundService
 
         // Status, with an event on each change.
         var instances = _agents.Values.Where(a => a.Service == service.Name && !a.Done)
-            .Select(a => new StatusInstance(a.Id, a.Version, a.State, a.Ready && !a.Leaving, a.Reason, a.Message)).ToList();
+            .Select(a => new StatusInstance(a.Id, a.Version, a.State, a.Ready && !a.Leaving, a.Reason, a.Message, a.RestartCount)).ToList();
         var status = spec is null
             ? new ServiceStatus(ServiceStates.Failed, $"version {service.CurrentVersion} cannot be read", "")
             : ServiceStatusEvaluator.Evaluate(deleting, service.Stopped, desired, service.CurrentVersion, instances, service.Status);

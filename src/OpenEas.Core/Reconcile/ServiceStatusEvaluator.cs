@@ -3,7 +3,8 @@ using OpenEas.Contracts;
 namespace OpenEas.Core.Reconcile;
 
 /// <summary>An instance as the status evaluator sees it.</summary>
-public sealed record StatusInstance(string Id, int Version, string State, bool Ready, string Reason, string Message);
+/// <param name="Restarts">How often the instance has been restarted; a restarted instance that is not Ready is crash-looping.</param>
+public sealed record StatusInstance(string Id, int Version, string State, bool Ready, string Reason, string Message, int Restarts = 0);
 
 /// <summary>A service's computed state with a human reason.</summary>
 public sealed record ServiceStatus(string Status, string Reason, string Message);
@@ -29,6 +30,7 @@ public static class ServiceStatusEvaluator
         var readyCurrent = 0;
         var liveCurrent = 0;
         var old = 0;
+        var oldDraining = 0;
         StatusInstance? crashing = null;
         StatusInstance? waiting = null;
         var waitingCount = 0;
@@ -36,6 +38,7 @@ public static class ServiceStatusEvaluator
         {
             if (i.State == InstanceStates.Draining)
             {
+                oldDraining += i.Version != version ? 1 : 0;
                 continue;
             }
 
@@ -55,8 +58,9 @@ public static class ServiceStatusEvaluator
                 waiting ??= i;
                 waitingCount++;
             }
-            else if (i.State == InstanceStates.Failed)
+            else if (i.State == InstanceStates.Failed || i.Restarts > 0)
             {
+                // Between two crashes a crash-looping instance is briefly Starting: it still counts as failing.
                 crashing ??= i;
             }
         }
@@ -67,19 +71,26 @@ public static class ServiceStatusEvaluator
             return new(ServiceStates.Running, "", $"{readyCurrent}/{desired} instances ready");
         }
 
+        // An update is over when the old version is gone, not when it starts draining (else it would read "Scaling").
+        if (old > 0 || (oldDraining > 0 && previous == ServiceStates.Updating))
+        {
+            // The old version keeps serving while the new one comes up (or fails to).
+            var failing = crashing is not null ? $"; new instance {crashing.Id} is failing: {crashing.Reason}"
+                : waiting is not null ? $"; {waitingCount} new instance(s) waiting for resources: {waiting.Message}"
+                : "";
+            return new(ServiceStates.Updating, $"rolling to version {version}: {readyCurrent}/{desired} new instances ready{failing}",
+                crashing?.Message ?? "");
+        }
+
         if (crashing is not null && readyCurrent == 0)
         {
-            return new(ServiceStates.Failed, $"instance {crashing.Id}: {crashing.Reason}", crashing.Message);
+            var why = crashing.State == InstanceStates.Failed ? crashing.Reason : $"restarted {crashing.Restarts} time(s), starting again";
+            return new(ServiceStates.Failed, $"instance {crashing.Id}: {why}", crashing.Message);
         }
 
         if (waiting is not null)
         {
             return new(ServiceStates.Waiting, $"{waitingCount} of {desired} instance(s) waiting for resources: {waiting.Message}", "");
-        }
-
-        if (old > 0)
-        {
-            return new(ServiceStates.Updating, $"rolling to version {version}: {readyCurrent}/{desired} new instances ready", "");
         }
 
         var progress = $"{readyCurrent}/{desired} instances ready";

@@ -32,6 +32,7 @@ internal sealed class TestServer : IAsyncDisposable
             Output = TextWriter.Null,
             CapacityCpu = 8,
             CapacityMemoryMb = 8192,
+            LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
         };
         configure?.Invoke(options);
         var server = await EasServer.StartAsync(options);

@@ -236,8 +236,9 @@ public sealed class ServiceManager
 
     public List<ServiceEvent> Events(string name, int limit)
     {
-        Get(name);
-        return [.. _store.ListEvents(name, Math.Clamp(limit, 1, 10_000)).Select(e => new ServiceEvent
+        // Events outlive a deleted service (an audit trail); a new service of the same name starts afresh.
+        var service = Get(name);
+        return [.. _store.ListEvents(name, Math.Clamp(limit, 1, 10_000), since: service.CreateTime).Select(e => new ServiceEvent
         {
             Id = e.Id,
             Time = e.Time,

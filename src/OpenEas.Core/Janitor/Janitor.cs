@@ -16,6 +16,7 @@ public sealed class Janitor : BackgroundService
     private readonly ServiceManager _services;
     private readonly TimeProvider _time;
     private readonly EasCoreOptions _options;
+    private readonly Lock _sweeping = new();
 
     public Janitor(EasStore store, ServiceManager services, TimeProvider time, EasCoreOptions options)
     {
@@ -27,6 +28,14 @@ public sealed class Janitor : BackgroundService
 
     /// <summary>One sweep: warns about and deletes idle services. Returns the names deleted.</summary>
     public IReadOnlyList<string> Sweep()
+    {
+        lock (_sweeping)
+        {
+            return SweepLocked();
+        }
+    }
+
+    private List<string> SweepLocked()
     {
         var now = _time.GetUtcNow();
         var deleted = new List<string>();

@@ -276,8 +276,8 @@ public sealed class Reconciler : BackgroundService
         if (deleting && agents.Count == 0)
         {
             _routes.Remove(service.Name);
+            _store.AddEvent(service.Name, now, "Normal", "Deleted", "service deleted; its instances are gone");
             _store.DeleteService(service.Name);
-            _store.DeleteEvents(service.Name);
             TryDeleteDirectory(Path.Combine(_options.InstancesDir, service.Name));
             return;
         }

@@ -167,7 +167,7 @@ public sealed class EasStore
         return list;
     }
 
-    /// <summary>Removes a service with its versions and instance records (events stay, for the record).</summary>
+    /// <summary>Removes a service with its versions and instance records; its events stay, as an audit trail.</summary>
     public bool DeleteService(string name)
     {
         using var c = Open();
@@ -225,12 +225,12 @@ public sealed class EasStore
     }
 
     /// <summary>The newest <paramref name="limit"/> events, oldest first.</summary>
-    public List<EventRecord> ListEvents(string service, int limit)
+    public List<EventRecord> ListEvents(string service, int limit, DateTimeOffset? since = null)
     {
         using var c = Open();
         using var cmd = Cmd(c, null,
-            "SELECT * FROM (SELECT id, service, time, type, reason, message, instance FROM events WHERE service=$s ORDER BY id DESC LIMIT $l) ORDER BY id",
-            ("$s", service), ("$l", limit));
+            "SELECT * FROM (SELECT id, service, time, type, reason, message, instance FROM events WHERE service=$s AND time>=$since ORDER BY id DESC LIMIT $l) ORDER BY id",
+            ("$s", service), ("$l", limit), ("$since", since is { } t ? Ms(t) : 0L));
         using var r = cmd.ExecuteReader();
         var list = new List<EventRecord>();
         while (r.Read())
@@ -240,13 +240,6 @@ public sealed class EasStore
         }
 
         return list;
-    }
-
-    public void DeleteEvents(string service)
-    {
-        using var c = Open();
-        using var cmd = Cmd(c, null, "DELETE FROM events WHERE service=$s", ("$s", service));
-        cmd.ExecuteNonQuery();
     }
 
     // ---- instances ------------------------------------------------------------------------

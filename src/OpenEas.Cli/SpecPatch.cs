@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using OpenEas.Core.Specs;
 
 namespace OpenEas.Cli;
 
@@ -7,55 +8,19 @@ namespace OpenEas.Cli;
 internal static class SpecPatch
 {
     /// <summary>
-    /// Turns <c>metadata.instance=3</c>-style assignments into a nested object. Values that parse as JSON
-    /// (numbers, true/false, quoted strings, arrays, objects) keep their type; anything else is a string.
+    /// Turns <c>metadata.instance=3</c>-style assignments (also <c>containers[0].port=9000</c>) into a patch, with
+    /// the same rules the server merges by (<see cref="SpecMerge"/>). Values that parse as JSON keep their type.
     /// </summary>
     public static JsonObject FromAssignments(IEnumerable<string> assignments)
     {
-        var root = new JsonObject();
-        foreach (var assignment in assignments)
+        try
         {
-            var eq = assignment.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                throw new CliException(ExitCodes.Usage, $"-D {assignment}: expected key=value (for example -Dmetadata.instance=3)");
-            }
-
-            var key = assignment[..eq].Trim();
-            if (key.Contains('[', StringComparison.Ordinal))
-            {
-                throw new CliException(ExitCodes.Usage, $"-D {assignment}: array elements cannot be set with -D; put the change in a file and use -s");
-            }
-
-            var segments = key.Split('.');
-            if (segments.Any(s => s.Length == 0))
-            {
-                throw new CliException(ExitCodes.Usage, $"-D {assignment}: '{key}' is not a dotted key like metadata.instance");
-            }
-
-            var node = root;
-            for (var i = 0; i < segments.Length - 1; i++)
-            {
-                switch (node[segments[i]])
-                {
-                    case JsonObject child:
-                        node = child;
-                        break;
-                    case null when !node.ContainsKey(segments[i]):
-                        var created = new JsonObject();
-                        node[segments[i]] = created;
-                        node = created;
-                        break;
-                    default:
-                        throw new CliException(ExitCodes.Usage,
-                            $"-D {assignment}: '{string.Join('.', segments[..(i + 1)])}' is already set to a value, not an object");
-                }
-            }
-
-            node[segments[^1]] = ParseValue(assignment[(eq + 1)..]);
+            return SpecMerge.FromDottedAssignments(assignments);
         }
-
-        return root;
+        catch (ArgumentException ex)
+        {
+            throw new CliException(ExitCodes.Usage, $"-D {ex.Message}");
+        }
     }
 
     /// <summary>Parses a file's text as the JSON object of a (partial) spec.</summary>
@@ -74,33 +39,16 @@ internal static class SpecPatch
         return node as JsonObject ?? throw new CliException(ExitCodes.InvalidSpec, $"{source} must hold a JSON object");
     }
 
-    /// <summary>Merges <paramref name="patch"/> into <paramref name="target"/> (objects recursively; anything else replaced).</summary>
+    /// <summary>Merges the <c>-D</c> patch over the <c>-s</c> file's object.</summary>
     public static JsonObject Merge(JsonObject target, JsonObject patch)
-    {
-        foreach (var (key, value) in patch.ToList())
-        {
-            if (value is JsonObject patchChild && target[key] is JsonObject targetChild)
-            {
-                Merge(targetChild, patchChild);
-            }
-            else
-            {
-                target[key] = value?.DeepClone();
-            }
-        }
-
-        return target;
-    }
-
-    private static JsonNode? ParseValue(string text)
     {
         try
         {
-            return JsonNode.Parse(text);
+            return SpecMerge.Merge(target, patch);
         }
-        catch (JsonException)
+        catch (ArgumentException ex)
         {
-            return JsonValue.Create(text);
+            throw new CliException(ExitCodes.Usage, $"-D {ex.Message}");
         }
     }
 }

@@ -23,6 +23,8 @@ internal static class ServerRole
                 DataDir = options.DataDir,
                 KeepInstances = options.KeepInstances,
                 JanitorDays = options.JanitorDays,
+                CapacityCpu = options.CapacityCpu,
+                CapacityMemoryMb = options.CapacityMemoryMb,
                 Output = output,
                 LogLevel = options.Verbose ? Microsoft.Extensions.Logging.LogLevel.Information : Microsoft.Extensions.Logging.LogLevel.Warning,
             }, ct);

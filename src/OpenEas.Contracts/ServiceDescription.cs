@@ -13,7 +13,7 @@ public sealed class ServiceDescription
     public int RunningInstance { get; init; }
     public int PendingInstance { get; init; }
     public int TotalInstance { get; init; }
-    /// <summary>Desired instance count (0 while stopped).</summary>
+    /// <summary>The instance count asked for; kept while stopped (then <see cref="TotalInstance"/> is 0).</summary>
     public int DesiredInstance { get; init; }
     public int CurrentVersion { get; init; }
     public int LatestVersion { get; init; }

@@ -44,6 +44,10 @@ public sealed class BadInputTests(KeeperServer fixture) : IClassFixture<KeeperSe
         { """{"name": "nothing"}""", ErrorCodes.InvalidSpec, "", "containers" },
         { """{"name": "badenv", "containers": [{"script": "x", "env": [{"value": "1"}]}]}""", ErrorCodes.InvalidSpec, "containers[0].env[0].name", "" },
         { """{"name": "badmount", "containers": [{"script": "x"}], "storage": [{"oss": {"path": "oss://b/k"}}]}""", ErrorCodes.InvalidSpec, "storage[0].mount_path", "" },
+        { """{"name": "nolocal", "containers": [{"script": "x"}], "storage": [{"mount_path": "/d", "local": {"path": "/no/such/dir"}}]}""", ErrorCodes.InvalidSpec, "storage[0].local.path", "not a directory" },
+        { """{"name": "rellocal", "containers": [{"script": "x"}], "storage": [{"mount_path": "/d", "local": {"path": "data"}}]}""", ErrorCodes.InvalidSpec, "storage[0].local.path", "absolute" },
+        { """{"name": "logsmount", "containers": [{"script": "x"}], "storage": [{"mount_path": "/logs", "oss": {"path": "oss://b/k"}}]}""", ErrorCodes.InvalidSpec, "storage[0].mount_path", "/logs" },
+        { """{"name": "escape", "containers": [{"script": "x"}], "storage": [{"mount_path": "/a/../../etc", "oss": {"path": "oss://b/k"}}]}""", ErrorCodes.InvalidSpec, "storage[0].mount_path", "" },
         { """{"name": "nfsmount", "containers": [{"script": "x"}], "storage": [{"mount_path": "/d", "nfs": {"server": "h", "path": "/p"}}]}""", ErrorCodes.InvalidSpec, "storage[0]", "process runtime" },
     };
 
@@ -90,12 +94,14 @@ public sealed class BadInputTests(KeeperServer fixture) : IClassFixture<KeeperSe
     {
         var created = await _server.Client.CreateServiceAsync("""
             {"name": "extras", "containers": [{"script": "sleep 1000", "gpu_sharing": true}],
-             "metadata": {"instance": 0, "favourite_colour": "green"}, "my_team": "vision"}
+             "metadata": {"instance": 0, "favourite_colour": "green"}, "my_team": "vision",
+             "autoscaler": {"min": 1, "max": 3, "scaleStrategies": [{"metricName": "qps", "threshold": 10}]}}
             """);
         Assert.NotNull(created.Warnings);
         Assert.Contains(created.Warnings, w => w.Path == "metadata.favourite_colour");
         Assert.Contains(created.Warnings, w => w.Path == "containers[0].gpu_sharing");
         Assert.Contains(created.Warnings, w => w.Path == "my_team");
+        Assert.Contains(created.Warnings, w => w.Path == "autoscaler" && w.Message.Contains("not acted on yet", StringComparison.Ordinal));
         var stored = (await _server.Client.DescribeServiceAsync("extras")).ServiceConfig!;
         Assert.Equal("vision", stored["my_team"]!.GetValue<string>());
         Assert.Equal("green", stored["metadata"]!["favourite_colour"]!.GetValue<string>());
@@ -113,6 +119,19 @@ public sealed class BadInputTests(KeeperServer fixture) : IClassFixture<KeeperSe
         await Assert.ThrowsAsync<EasApiException>(() => _server.Client.ModifyServiceAsync("keeper", "{not json"));
         await Assert.ThrowsAsync<EasApiException>(() => _server.Client.ModifyServiceAsync("keeper", """{"name": "other"}"""));
         await Assert.ThrowsAsync<EasApiException>(() => _server.Client.ScaleServiceAsync("keeper", -1));
+        await Assert.ThrowsAsync<EasApiException>(() => _server.Client.ModifyServiceAsync("keeper", """{"containers": {"[5]": {"port": 1}}}"""));
+
+        using (var http = new HttpClient())
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Put, _server.Endpoint + "/api/v2/services/keeper/scale")
+            {
+                Content = new StringContent("{}", Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestServer.Admin);
+            using var response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        }
+
         await Assert.ThrowsAsync<EasApiException>(() => _server.Client.SwitchVersionAsync("keeper", 7));
 
         var after = await _server.Client.DescribeServiceAsync("keeper");

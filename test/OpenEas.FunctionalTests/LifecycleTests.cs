@@ -109,6 +109,16 @@ public class LifecycleTests
 
         var same = await server.Client.ModifyServiceAsync("justscale", """{"metadata":{"cpu":0.1}}""");
         Assert.Equal("unchanged", same.Change);
+
+        // A scale made with the scale verb is part of the spec in force: a later change keeps it.
+        await server.Client.ScaleServiceAsync("justscale", 3);
+        var changed = await server.Client.ModifyServiceAsync("justscale", """{"metadata":{"cpu":0.2}}""");
+        Assert.Equal("new-version", changed.Change);
+        Assert.Equal(3, changed.Service.DesiredInstance);
+        Assert.Equal(3, changed.Service.ServiceConfig!["metadata"]!["instance"]!.GetValue<int>());
+        var back = await server.Client.ModifyServiceAsync("justscale", """{"metadata":{"instance":1}}""");
+        Assert.Equal("scaled", back.Change);
+        await server.WaitForStatusAsync("justscale", ServiceStates.Running, running: 1);
     }
 
     [Fact]

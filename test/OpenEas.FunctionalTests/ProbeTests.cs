@@ -12,7 +12,8 @@ public class ProbeTests
           "name": "{{name}}",
           "containers": [{
             "script": "exec python3 {{Path.Combine(AppContext.BaseDirectory, "Programs", "probed.py")}}",
-            "readiness_check": { "http_get": { "path": "/ready" }, "period_seconds": 1, "failure_threshold": 1 },
+            "port": 8000,
+            "readiness_check": { "http_get": { "path": "/ready", "port": 8000 }, "period_seconds": 1, "failure_threshold": 1 },
             "liveness_check": { "http_get": { "path": "/alive" }, "period_seconds": 1, "failure_threshold": 2 }
           }],
           "metadata": { "instance": 1, "cpu": 0.1, "memory": 64 }

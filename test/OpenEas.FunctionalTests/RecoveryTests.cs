@@ -31,6 +31,11 @@ public class RecoveryTests
                 await Poll.UntilAsync(() => client.DescribeServiceAsync("gamma"), d => d.Status == ServiceStates.Stopped, Long, "gamma stopped");
 
                 alphaPids = [.. (await client.ListInstancesAsync("alpha")).Select(i => i.Pid!.Value).Order()];
+
+                // The server's own settings do not leak into instances.
+                var environ = await File.ReadAllTextAsync($"/proc/{alphaPids[0]}/environ");
+                Assert.DoesNotContain("EAS_ADMIN_TOKEN=", environ);
+                Assert.Contains("EAS_SERVICE_NAME=alpha", environ);
                 betaPid = (await client.ListInstancesAsync("beta")).Single().Pid!.Value;
 
                 await first.KillHardAsync();

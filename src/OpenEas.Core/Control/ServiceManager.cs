@@ -67,7 +67,7 @@ public sealed class ServiceManager
         }
 
         _reconciler.Trigger();
-        return Describe(spec.Name, parsed.Warnings);
+        return Describe(spec.Name, [.. parsed.Warnings, .. NotActedOn(spec)]);
     }
 
     /// <summary>Merges a partial spec into the current one: only the instance count changed → scale; otherwise a new version.</summary>
@@ -92,14 +92,26 @@ public sealed class ServiceManager
         }
 
         string change;
+        IReadOnlyList<SpecIssue> warnings;
         lock (_writeLock)
         {
             var service = Get(name);
             var current = _store.GetVersion(name, service.CurrentVersion)
                 ?? throw new ControlException(500, ErrorCodes.VersionNotFound, $"version {service.CurrentVersion} of \"{name}\" is missing");
-            var currentSpec = (JsonObject)JsonNode.Parse(current.SpecJson)!;
-            var merged = SpecMerge.Merge(currentSpec, patch);
+            // The spec in force: the stored version with the instance count scaling has set since.
+            var currentSpec = WithInstances((JsonObject)JsonNode.Parse(current.SpecJson)!, service.DesiredInstances);
+            JsonObject merged;
+            try
+            {
+                merged = SpecMerge.Merge(currentSpec, patch);
+            }
+            catch (ArgumentException ex)
+            {
+                throw ControlException.InvalidSpec([new SpecIssue("", ex.Message)]);
+            }
+
             var parsed = ParseOrThrow(merged.ToJsonString());
+            warnings = [.. parsed.Warnings, .. NotActedOn(parsed.Spec!)];
             var now = _time.GetUtcNow();
             if (JsonNode.DeepEquals(currentSpec, merged))
             {
@@ -127,7 +139,7 @@ public sealed class ServiceManager
         }
 
         _reconciler.Trigger();
-        return new ServiceChangeResult { Service = Describe(name), Change = change };
+        return new ServiceChangeResult { Service = Describe(name, warnings), Change = change };
     }
 
     public ServiceChangeResult Scale(string name, int instances)
@@ -201,20 +213,26 @@ public sealed class ServiceManager
     }
 
     /// <summary>Marks the service for deletion; the reconciler stops its instances and then removes it.</summary>
-    public void Delete(string name, string why = "deleted by user")
+    /// <returns>The service as it is now (Deleting); it may be gone by the time the caller reads it again.</returns>
+    public ServiceDescription Delete(string name, string why = "deleted by user")
     {
+        ServiceDescription description;
         lock (_writeLock)
         {
             var service = Get(name);
             if (service.Status != ServiceStates.Deleting)
             {
                 var now = _time.GetUtcNow();
-                _store.UpdateService(service with { Status = ServiceStates.Deleting, Reason = why, UpdateTime = now });
+                service = service with { Status = ServiceStates.Deleting, Reason = why, UpdateTime = now };
+                _store.UpdateService(service);
                 _store.AddEvent(name, now, "Normal", ServiceStates.Deleting, why);
             }
+
+            description = Describe(service, null);
         }
 
         _reconciler.Trigger();
+        return description;
     }
 
     public List<ServiceDescription> List() => [.. _store.ListServices().Select(s => Describe(s, null))];
@@ -271,18 +289,10 @@ public sealed class ServiceManager
     private ServiceDescription Describe(ServiceRecord s, IReadOnlyList<SpecIssue>? warnings)
     {
         var instances = _reconciler.Instances(s.Name);
-        var config = _store.GetVersion(s.Name, s.CurrentVersion) is { } v ? JsonNode.Parse(v.SpecJson) as JsonObject : null;
-        if (config is not null)
-        {
-            // The description shows the instance count in force, which scaling changes without a new version.
-            if (config["metadata"] is not JsonObject meta)
-            {
-                meta = [];
-                config["metadata"] = meta;
-            }
-
-            meta["instance"] = s.DesiredInstances;
-        }
+        // The description shows the instance count in force, which scaling changes without a new version.
+        var config = _store.GetVersion(s.Name, s.CurrentVersion) is { } v && JsonNode.Parse(v.SpecJson) is JsonObject stored
+            ? WithInstances(stored, s.DesiredInstances)
+            : null;
 
         var spec = ServiceSpecParser.Parse(config ?? []).Spec;
         return new ServiceDescription
@@ -307,6 +317,66 @@ public sealed class ServiceManager
             ServiceConfig = config,
             Warnings = warnings is { Count: > 0 } ? warnings : null,
         };
+    }
+
+    /// <summary>A spec with <c>metadata.instance</c> set to the given count.</summary>
+    private static JsonObject WithInstances(JsonObject spec, int instances)
+    {
+        if (spec["metadata"] is not JsonObject meta)
+        {
+            meta = [];
+            spec["metadata"] = meta;
+        }
+
+        meta["instance"] = instances;
+        return spec;
+    }
+
+    /// <summary>Fields that are accepted and kept but that this build does not act on yet: said plainly, not ignored silently.</summary>
+    private static IEnumerable<SpecIssue> NotActedOn(ServiceSpec spec)
+    {
+        const string Kept = "accepted and kept, but not acted on yet";
+        var raw = spec.Raw;
+        if (spec.Metadata.Type is not null)
+        {
+            yield return new SpecIssue("metadata.type", $"{Kept}: async (queue) services are not available yet; the service is served synchronously");
+        }
+
+        foreach (var key in new[] { "autoscaler", "cronscaler" })
+        {
+            if (raw[key] is not null)
+            {
+                yield return new SpecIssue(key, $"{Kept}: scaling follows metadata.instance for now");
+            }
+        }
+
+        if (spec.Metadata.Gpu > 0)
+        {
+            yield return new SpecIssue("metadata.gpu", $"{Kept}: GPUs are not placed or reserved yet");
+        }
+
+        if (spec.Metadata.Resource != "public")
+        {
+            yield return new SpecIssue("metadata.resource", $"{Kept}: dedicated resource groups are not available yet; the service runs on the public group");
+        }
+
+        if (!string.IsNullOrEmpty(spec.Metadata.Group))
+        {
+            yield return new SpecIssue("metadata.group", $"{Kept}: service groups are not available yet");
+        }
+
+        for (var i = 0; i < spec.Containers.Count; i++)
+        {
+            if (spec.Containers[i].PythonRequirements is { Count: > 0 } || spec.Containers[i].PythonRequirementsPath is not null)
+            {
+                yield return new SpecIssue($"containers[{i}].prepare", $"{Kept}: install requirements in the program's script for now");
+            }
+
+            if (i > 0)
+            {
+                yield return new SpecIssue($"containers[{i}]", $"{Kept}: the process runtime runs containers[0] only");
+            }
+        }
     }
 
     private SpecParseResult ParseOrThrow(string json)

@@ -18,6 +18,9 @@ public sealed class EasCoreOptions
     /// <summary>How long before deleting the janitor warns (as an event).</summary>
     public TimeSpan JanitorWarning { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>Events older than this are deleted by the janitor.</summary>
+    public TimeSpan EventRetention { get; set; } = TimeSpan.FromDays(90);
+
     /// <summary>Overrides the detected host capacity (cores), for tests and shared hosts.</summary>
     public double? CapacityCpu { get; set; }
 

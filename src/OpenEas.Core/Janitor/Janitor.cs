@@ -56,12 +56,13 @@ public sealed class Janitor : BackgroundService
             }
             else if (now >= deleteAt - _options.JanitorWarning && service.JanitorWarnedAt is null)
             {
-                _store.UpdateService(service with { JanitorWarnedAt = now });
+                _store.SetJanitorWarned(service.Name, now);
                 _store.AddEvent(service.Name, now, "Warning", "JanitorWarning",
                     $"not running since {idleSince:u}: will be deleted automatically at {deleteAt:u} unless started");
             }
         }
 
+        _store.PruneEvents(now - _options.EventRetention);
         return deleted;
     }
 

@@ -181,8 +181,9 @@ internal sealed class InstanceAgent
                         Port = Port,
                     });
                 }
-                catch (InstanceStartException ex)
+                catch (Exception ex)
                 {
+                    // Whatever goes wrong starting it is the instance's failure, shown as its reason; the loop goes on.
                     await CrashAsync(new ExitInfo(null, "StartError", ex.Message), backoff).ConfigureAwait(false);
                     backoff = Next(backoff);
                     continue;
@@ -237,9 +238,9 @@ internal sealed class InstanceAgent
     private async Task<ExitInfo> SuperviseAsync(IInstanceHandle handle)
     {
         var main = Spec.Main;
-        var readiness = main?.ReadinessCheck ?? ProbeRunner.DefaultReadiness;
-        var startup = main?.StartupCheck;
-        var liveness = main?.LivenessCheck;
+        var readiness = OnInstancePort(main?.ReadinessCheck) ?? ProbeRunner.DefaultReadiness;
+        var startup = OnInstancePort(main?.StartupCheck);
+        var liveness = OnInstancePort(main?.LivenessCheck);
         using var checks = new CancellationTokenSource();
         var probing = ProbeLoopAsync(handle, startup, readiness, liveness, checks.Token);
         var drain = _drainRequested.Task;
@@ -263,6 +264,10 @@ internal sealed class InstanceAgent
 
         return exit;
     }
+
+    /// <summary>A probe written against the spec's port checks the port this instance really listens on ($PORT).</summary>
+    private ProbeSpec? OnInstancePort(ProbeSpec? probe) =>
+        probe is not null && probe.Port != 0 && probe.Port == Spec.Main?.Port ? probe with { Port = 0 } : probe;
 
     private async Task StopGracefullyAsync(IInstanceHandle handle)
     {
@@ -301,7 +306,7 @@ internal sealed class InstanceAgent
             await Task.Delay(TimeSpan.FromSeconds(gate.InitialDelaySeconds), _time, ct).ConfigureAwait(false);
         }
 
-        var fastPeriod = TimeSpan.FromMilliseconds(gate.Kind == ProbeKind.Tcp ? 20 : 100);
+        var fastPeriod = TimeSpan.FromMilliseconds(gate.Kind == ProbeKind.Tcp ? 5 : 50);
         TimeSpan? startupDeadline = startup is null ? null
             : TimeSpan.FromSeconds(startup.InitialDelaySeconds + (startup.PeriodSeconds * startup.FailureThreshold));
         var successes = 0;

@@ -340,21 +340,7 @@ public sealed class Reconciler : BackgroundService
         if (status.Status != service.Status || status.Reason != service.Reason)
         {
             var idle = status.Status is ServiceStates.Stopped or ServiceStates.Failed or ServiceStates.Waiting;
-            var latest = _store.GetService(service.Name);
-            if (latest is null)
-            {
-                return;
-            }
-
-            _store.UpdateService(latest with
-            {
-                Status = status.Status,
-                Reason = status.Reason,
-                Message = status.Message,
-                UpdateTime = latest.UpdateTime,
-                IdleSince = idle ? latest.IdleSince ?? now : null,
-                JanitorWarnedAt = idle ? latest.JanitorWarnedAt : null,
-            });
+            _store.UpdateStatus(service.Name, status.Status, status.Reason, status.Message, idle ? service.IdleSince ?? now : null);
             if (status.Status != service.Status)
             {
                 var type = status.Status is ServiceStates.Failed or ServiceStates.Waiting ? "Warning" : "Normal";

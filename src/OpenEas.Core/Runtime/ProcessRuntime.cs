@@ -48,6 +48,22 @@ public sealed class ProcessRuntime : IInstanceRuntime
                 issues.Add(new SpecIssue($"storage[{i}]",
                     $"{s.Kind.ToString().ToLowerInvariant()} storage is not available in the process runtime (use oss, local or empty_dir)"));
             }
+
+            if (s.Kind == StorageKind.LocalPath && (!Path.IsPathRooted(s.Source) || !Directory.Exists(s.Source)))
+            {
+                issues.Add(new SpecIssue($"storage[{i}].local.path",
+                    Path.IsPathRooted(s.Source)
+                        ? $"{s.Source} is not a directory on the server"
+                        : $"must be an absolute path on the server (the eas CLI makes paths relative to the spec file absolute), got \"{s.Source}\""));
+            }
+
+            var relative = s.MountPath.Trim('/');
+            var first = relative.Split('/')[0];
+            if (relative.Length == 0 || relative.Split('/').Any(p => p is ".." or ".") || first is "logs" or ".empty")
+            {
+                issues.Add(new SpecIssue($"storage[{i}].mount_path",
+                    $"\"{s.MountPath}\" cannot be mounted in the process runtime: it must name a directory below the instance directory, not /, '..', /logs or /.empty"));
+            }
         }
 
         return issues;
@@ -59,9 +75,16 @@ public sealed class ProcessRuntime : IInstanceRuntime
     {
         var main = launch.Spec.Main ?? throw new InstanceStartException("the spec has no program to run (containers[0])");
         var dir = launch.Directory;
-        Directory.CreateDirectory(Path.Combine(dir, "logs"));
         var logPath = LogPath(dir);
-        MountStorage(launch.Spec, dir);
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "logs"));
+            MountStorage(launch.Spec, dir);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InstanceStartException($"preparing the instance directory failed: {ex.Message}", ex);
+        }
 
         var psi = new ProcessStartInfo("setsid")
         {
@@ -89,6 +112,14 @@ public sealed class ProcessRuntime : IInstanceRuntime
             }
         }
 
+        // The server's own settings (EAS_ADMIN_TOKEN above all) are not the instance's business.
+        foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("EAS_", StringComparison.Ordinal)).ToList())
+        {
+            psi.Environment.Remove(key);
+        }
+
+        psi.Environment.Remove("PYTHONUNBUFFERED");
+        psi.Environment["PYTHONUNBUFFERED"] = "1";
         foreach (var (key, value) in main.Env)
         {
             psi.Environment[key] = value;
@@ -101,7 +132,6 @@ public sealed class ProcessRuntime : IInstanceRuntime
         psi.Environment["EAS_SERVICE_NAME"] = launch.Service;
         psi.Environment["EAS_SERVICE_VERSION"] = launch.Version.ToString(CultureInfo.InvariantCulture);
         psi.Environment["EAS_MOUNT_ROOT"] = dir;
-        psi.Environment["PYTHONUNBUFFERED"] = psi.Environment.TryGetValue("PYTHONUNBUFFERED", out var pu) && pu is not null ? pu : "1";
 
         Process process;
         try
@@ -220,7 +250,8 @@ public sealed class ProcessRuntime : IInstanceRuntime
             var source = s.Kind switch
             {
                 StorageKind.Oss => OssPath(s.Source),
-                StorageKind.LocalPath => s.Source,
+                StorageKind.LocalPath when Directory.Exists(s.Source) => s.Source,
+                StorageKind.LocalPath => throw new InstanceStartException($"storage[{i}].local.path: {s.Source} is not a directory"),
                 StorageKind.EmptyDir => Path.Combine(dir, ".empty", i.ToString(CultureInfo.InvariantCulture)),
                 _ => throw new InstanceStartException($"storage[{i}]: {s.Kind} storage is not available in the process runtime"),
             };

@@ -145,6 +145,30 @@ public sealed class EasStore
         WriteService(c, null, service, insert: false);
     }
 
+    /// <summary>
+    /// Writes only the computed status columns (the reconciler's part of a service), so it can never undo a
+    /// concurrent change of desired state. The janitor's warning mark is cleared when the service runs again.
+    /// </summary>
+    public void UpdateStatus(string name, string status, string reason, string message, DateTimeOffset? idleSince)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, null, """
+            UPDATE services SET status=$status, reason=$reason, message=$msg, idle_since=$idle,
+                janitor_warned_at = CASE WHEN $idle IS NULL THEN NULL ELSE janitor_warned_at END
+            WHERE name=$n AND status <> 'Deleting'
+            """,
+            ("$n", name), ("$status", status), ("$reason", reason), ("$msg", message), ("$idle", idleSince is { } i ? Ms(i) : null));
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Records that the janitor warned about a service.</summary>
+    public void SetJanitorWarned(string name, DateTimeOffset at)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, null, "UPDATE services SET janitor_warned_at=$at WHERE name=$n", ("$n", name), ("$at", Ms(at)));
+        cmd.ExecuteNonQuery();
+    }
+
     public ServiceRecord? GetService(string name)
     {
         using var c = Open();
@@ -240,6 +264,14 @@ public sealed class EasStore
         }
 
         return list;
+    }
+
+    /// <summary>Deletes events older than <paramref name="before"/>; returns how many.</summary>
+    public int PruneEvents(DateTimeOffset before)
+    {
+        using var c = Open();
+        using var cmd = Cmd(c, null, "DELETE FROM events WHERE time < $t", ("$t", Ms(before)));
+        return cmd.ExecuteNonQuery();
     }
 
     // ---- instances ------------------------------------------------------------------------

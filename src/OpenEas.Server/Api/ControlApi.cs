@@ -54,10 +54,7 @@ internal static class ControlApi
         });
 
         api.MapDelete("/services/{name}", (string name, ServiceManager services) =>
-        {
-            services.Delete(name);
-            return Results.Json(services.Describe(name), EasJsonContext.Default.ServiceDescription, statusCode: StatusCodes.Status202Accepted);
-        });
+            Results.Json(services.Delete(name), EasJsonContext.Default.ServiceDescription, statusCode: StatusCodes.Status202Accepted));
 
         api.MapPut("/services/{name}/start", (string name, ServiceManager services) =>
             Results.Json(services.Start(name), EasJsonContext.Default.ServiceChangeResult));
@@ -69,6 +66,12 @@ internal static class ControlApi
         {
             var body = await ReadBodyAsync(request).ConfigureAwait(false);
             var scale = Deserialize(body, EasJsonContext.Default.ScaleRequest, "instance");
+            if (!body.Contains("\"instance\"", StringComparison.Ordinal))
+            {
+                throw new ControlException(400, ErrorCodes.BadRequest, "the body must name the instance count: {\"instance\": 3}",
+                    [new SpecIssue("instance", "required")]);
+            }
+
             return Results.Json(services.Scale(name, scale.Instance), EasJsonContext.Default.ServiceChangeResult);
         });
 
@@ -76,6 +79,12 @@ internal static class ControlApi
         {
             var body = await ReadBodyAsync(request).ConfigureAwait(false);
             var change = Deserialize(body, EasJsonContext.Default.VersionSwitchRequest, "version");
+            if (!body.Contains("\"version\"", StringComparison.Ordinal))
+            {
+                throw new ControlException(400, ErrorCodes.BadRequest, "the body must name the version: {\"version\": 2}",
+                    [new SpecIssue("version", "required")]);
+            }
+
             return Results.Json(services.SwitchVersion(name, change.Version), EasJsonContext.Default.ServiceChangeResult);
         });
 

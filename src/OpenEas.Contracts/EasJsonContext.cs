@@ -16,6 +16,9 @@ namespace OpenEas.Contracts;
 [JsonSerializable(typeof(ScaleRequest))]
 [JsonSerializable(typeof(ServiceChangeResult))]
 [JsonSerializable(typeof(GatewayErrorBody))]
+[JsonSerializable(typeof(DebugRequest))]
+[JsonSerializable(typeof(DebugResponse))]
+[JsonSerializable(typeof(ServiceStats))]
 [JsonSerializable(typeof(SpecIssue))]
 [JsonSerializable(typeof(List<SpecIssue>))]
 public sealed partial class EasJsonContext : JsonSerializerContext;

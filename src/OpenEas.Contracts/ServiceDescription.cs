@@ -114,3 +114,58 @@ public sealed class ServiceChangeResult
     /// <summary>created, new-version, scaled, unchanged, switched, started, stopped.</summary>
     public required string Change { get; init; }
 }
+
+/// <summary>Body of <c>POST /services/{name}/debug</c>: one call to make to the service through the gateway.</summary>
+public sealed class DebugRequest
+{
+    [JsonPropertyName("method")]
+    public string Method { get; set; } = "POST";
+
+    /// <summary>Sub-path under the service (e.g. <c>v1/chat/completions?x=1</c>); empty for the service root.</summary>
+    [JsonPropertyName("path")]
+    public string Path { get; set; } = "";
+
+    [JsonPropertyName("headers")]
+    public Dictionary<string, string> Headers { get; set; } = [];
+
+    /// <summary>The body as text (UTF-8).</summary>
+    [JsonPropertyName("body")]
+    public string? Body { get; set; }
+
+    /// <summary>The body as base64, for binary payloads (wins over <see cref="Body"/>).</summary>
+    [JsonPropertyName("bodyBase64")]
+    public string? BodyBase64 { get; set; }
+}
+
+/// <summary>What the service answered to a debug call, with how long it took.</summary>
+public sealed class DebugResponse
+{
+    [JsonPropertyName("status")]
+    public int Status { get; set; }
+
+    [JsonPropertyName("headers")]
+    public Dictionary<string, string> Headers { get; set; } = [];
+
+    /// <summary>The body as text when it is valid UTF-8, else null (see <see cref="BodyBase64"/>).</summary>
+    [JsonPropertyName("body")]
+    public string? Body { get; set; }
+
+    [JsonPropertyName("bodyBase64")]
+    public string BodyBase64 { get; set; } = "";
+
+    [JsonPropertyName("elapsedMs")]
+    public double ElapsedMs { get; set; }
+}
+
+/// <summary>A service's gateway counters since the server started, and its load right now.</summary>
+public sealed class ServiceStats
+{
+    public long Requests { get; set; }
+    public long Success { get; set; }
+    public long ClientErrors { get; set; }
+    public long ServerErrors { get; set; }
+    /// <summary>Calls the gateway answered itself (401, 404, 408, 413, 429, 450, 503, 502).</summary>
+    public long Rejected { get; set; }
+    public int InFlight { get; set; }
+    public int Waiting { get; set; }
+}

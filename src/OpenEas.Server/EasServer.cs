@@ -61,7 +61,7 @@ public sealed class EasServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(listen);
-            k.Limits.MaxRequestBodySize = 256L * 1024 * 1024;
+            k.Limits.MaxRequestBodySize = Core.Specs.RpcSpec.MaxBodySizeCeiling;
             k.AddServerHeader = false;
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -86,7 +86,10 @@ public sealed class EasServer : IAsyncDisposable
         builder.Services.AddSingleton<Core.Janitor.Janitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Janitor.Janitor>());
         builder.Services.AddHttpForwarder();
+        builder.Services.AddSingleton<Gateway.Logging.AccessLog>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Gateway.Logging.AccessLog>());
         builder.Services.AddSingleton<PredictGateway>();
+        builder.Services.AddSingleton<DebugCaller>();
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, EasJsonContext.Default));
 

@@ -325,8 +325,7 @@ public sealed class Reconciler : BackgroundService
         }
 
         // Publish Ready endpoints (the gateway's only source).
-        var timeout = TimeSpan.FromMilliseconds(spec?.Metadata.Rpc.KeepaliveMs ?? 600_000);
-        _routes.Publish(service.Name, service.Token, timeout,
+        _routes.Publish(service.Name, service.Token, PolicyOf(spec),
             _agents.Values.Where(a => a.Service == service.Name && a.Ready && !a.Leaving && !a.Done)
                 .OrderBy(a => a.Id, StringComparer.Ordinal)
                 .Select(a => (a.Id, $"http://127.0.0.1:{a.Port}/")));
@@ -432,6 +431,11 @@ public sealed class Reconciler : BackgroundService
     }
 
     // ---- helpers --------------------------------------------------------------------------
+
+    private static RoutePolicy PolicyOf(ServiceSpec? spec) => spec is null
+        ? RoutePolicy.Default
+        : new RoutePolicy(TimeSpan.FromMilliseconds(spec.Metadata.Rpc.KeepaliveMs), spec.Metadata.Rpc.MaxConcurrency,
+            spec.Metadata.Rpc.MaxQueueSize, spec.Metadata.Rpc.RateLimit, spec.Metadata.Rpc.MaxBodySize, spec.Metadata.EnableWebservice);
 
     private InstanceAgent NewAgent(string id, string service, int version, ServiceSpec spec, DateTimeOffset createTime) =>
         new(id, service, version, spec, Path.Combine(_options.InstancesDir, service, id), spec.Metadata.Cpu, spec.Metadata.Memory,

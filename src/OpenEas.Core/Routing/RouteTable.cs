@@ -1,11 +1,30 @@
 using System.Collections.Frozen;
+using System.Threading.RateLimiting;
 
 namespace OpenEas.Core.Routing;
 
-/// <summary>One Ready instance as the gateway sees it; counts the requests it is serving right now.</summary>
+/// <summary>How the gateway treats calls to one service; from the spec's <c>metadata.rpc</c>.</summary>
+/// <param name="Timeout">The longest a call may take (<c>rpc.keepalive</c>); past it: 408.</param>
+/// <param name="MaxConcurrency">Calls one instance serves at once; 0 = unlimited.</param>
+/// <param name="MaxQueuePerInstance">Calls that may wait per Ready instance when all are busy; beyond: 450.</param>
+/// <param name="RateLimit">Calls per second for the whole service; 0 = off; beyond: 429.</param>
+/// <param name="MaxBodySize">Largest request body in bytes; beyond: 413.</param>
+/// <param name="EnableWebservice">Also served as a web app at <c>/web/{service}/</c>.</param>
+public sealed record RoutePolicy(TimeSpan Timeout, int MaxConcurrency, int MaxQueuePerInstance, int RateLimit, long MaxBodySize,
+    bool EnableWebservice)
+{
+    public static readonly RoutePolicy Default = new(TimeSpan.FromMinutes(10), 0, 64, 0, 64L * 1024 * 1024, false);
+}
+
+/// <summary>One Ready instance as the gateway sees it: requests in flight and passive health.</summary>
 public sealed class ServiceEndpoint
 {
+    /// <summary>Consecutive transport failures after which an instance is taken out of balancing for a while.</summary>
+    public const int FailuresToEject = 3;
+
     private int _inFlight;
+    private int _failures;
+    private long _ejectedUntil;
 
     public ServiceEndpoint(string instanceId, string address)
     {
@@ -22,37 +41,170 @@ public sealed class ServiceEndpoint
 
     public void Enter() => Interlocked.Increment(ref _inFlight);
 
+    /// <summary>Takes a slot only while fewer than <paramref name="limit"/> calls are in flight.</summary>
+    public bool TryEnter(int limit)
+    {
+        if (Interlocked.Increment(ref _inFlight) <= limit)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _inFlight);
+        return false;
+    }
+
     public void Leave() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>True while passive health keeps the instance out of balancing (timestamps from a <see cref="TimeProvider"/>).</summary>
+    public bool IsEjected(long now) => now < Volatile.Read(ref _ejectedUntil);
+
+    public void ReportSuccess()
+    {
+        if (Volatile.Read(ref _failures) != 0)
+        {
+            Volatile.Write(ref _failures, 0);
+        }
+    }
+
+    /// <returns>true when this failure ejected the instance (until <paramref name="until"/>).</returns>
+    public bool ReportFailure(long until)
+    {
+        if (Interlocked.Increment(ref _failures) < FailuresToEject)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _failures, 0);
+        Volatile.Write(ref _ejectedUntil, until);
+        return true;
+    }
+}
+
+/// <summary>Per-service state that outlives route snapshots: the wait queue for busy instances, the rate limiter and counters.</summary>
+public sealed class ServiceGate : IDisposable
+{
+    private readonly SemaphoreSlim _freed = new(0, int.MaxValue);
+    private int _waiting;
+    private long _requests;
+    private long _success;
+    private long _clientErrors;
+    private long _serverErrors;
+    private long _rejected;
+
+    internal ServiceGate(int rateLimit)
+    {
+        RateLimit = rateLimit;
+        Limiter = rateLimit <= 0 ? null : new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = rateLimit,
+            TokensPerPeriod = rateLimit,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
+    }
+
+    internal int RateLimit { get; }
+
+    /// <summary>The service's rate limiter, or null when it has none.</summary>
+    public RateLimiter? Limiter { get; }
+
+    /// <summary>Calls waiting for a free instance now.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
+    /// <summary>Joins the wait queue if fewer than <paramref name="capacity"/> calls wait.</summary>
+    public bool TryQueue(int capacity)
+    {
+        if (Interlocked.Increment(ref _waiting) <= capacity)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _waiting);
+        return false;
+    }
+
+    public void Dequeue() => Interlocked.Decrement(ref _waiting);
+
+    /// <summary>Waits until an instance slot may have been freed (or the wait times out).</summary>
+    public Task<bool> WaitFreedAsync(TimeSpan timeout, CancellationToken ct) => _freed.WaitAsync(timeout, ct);
+
+    /// <summary>Wakes one waiting call, if any, after a slot was freed.</summary>
+    public void Freed()
+    {
+        if (Volatile.Read(ref _waiting) > 0)
+        {
+            _freed.Release();
+        }
+    }
+
+    /// <summary>Counts one answered call by its status.</summary>
+    public void Count(int status, bool rejectedByGateway)
+    {
+        Interlocked.Increment(ref _requests);
+        if (rejectedByGateway)
+        {
+            Interlocked.Increment(ref _rejected);
+        }
+
+        if (status < 400)
+        {
+            Interlocked.Increment(ref _success);
+        }
+        else if (status < 500)
+        {
+            Interlocked.Increment(ref _clientErrors);
+        }
+        else
+        {
+            Interlocked.Increment(ref _serverErrors);
+        }
+    }
+
+    /// <summary>Totals since the server started: calls, 2xx/3xx, 4xx, 5xx, and calls the gateway answered itself.</summary>
+    public (long Requests, long Success, long ClientErrors, long ServerErrors, long Rejected) Totals =>
+        (Interlocked.Read(ref _requests), Interlocked.Read(ref _success), Interlocked.Read(ref _clientErrors),
+            Interlocked.Read(ref _serverErrors), Interlocked.Read(ref _rejected));
+
+    public void Dispose()
+    {
+        Limiter?.Dispose();
+        _freed.Dispose();
+    }
 }
 
 /// <summary>What the gateway needs to serve one service: immutable, replaced whole on every change.</summary>
 public sealed class ServiceRoute
 {
-    public ServiceRoute(string name, string token, TimeSpan timeout, IReadOnlyList<ServiceEndpoint> endpoints)
+    public ServiceRoute(string name, string token, RoutePolicy policy, IReadOnlyList<ServiceEndpoint> endpoints, ServiceGate gate)
     {
         Name = name;
         Token = token;
         TokenBytes = System.Text.Encoding.UTF8.GetBytes(token);
-        Timeout = timeout;
+        Policy = policy;
         Endpoints = [.. endpoints];
+        Gate = gate;
     }
 
     public string Name { get; }
     public string Token { get; }
     public byte[] TokenBytes { get; }
-    public TimeSpan Timeout { get; }
+    public RoutePolicy Policy { get; }
+    public TimeSpan Timeout => Policy.Timeout;
     public ServiceEndpoint[] Endpoints { get; }
+    public ServiceGate Gate { get; }
 }
 
 /// <summary>
 /// The gateway's view of every service: an immutable snapshot swapped atomically, so the request
 /// path never locks or touches the store. The reconciler is its only writer.
 /// </summary>
-public sealed class RouteTable
+public sealed class RouteTable : IDisposable
 {
     private readonly Lock _writeLock = new();
-    private FrozenDictionary<string, ServiceRoute> _routes = FrozenDictionary<string, ServiceRoute>.Empty;
     private readonly Dictionary<string, ServiceEndpoint> _endpoints = [];
+    private readonly Dictionary<string, ServiceGate> _gates = [];
+    private FrozenDictionary<string, ServiceRoute> _routes = FrozenDictionary<string, ServiceRoute>.Empty;
 
     /// <summary>The current snapshot; read without locks.</summary>
     public FrozenDictionary<string, ServiceRoute> Snapshot => Volatile.Read(ref _routes);
@@ -60,7 +212,7 @@ public sealed class RouteTable
     public ServiceRoute? Find(string service) => Snapshot.GetValueOrDefault(service);
 
     /// <summary>Replaces a service's route. Endpoint objects are reused by instance id so in-flight counts carry over.</summary>
-    public void Publish(string service, string token, TimeSpan timeout, IEnumerable<(string InstanceId, string Address)> ready)
+    public void Publish(string service, string token, RoutePolicy policy, IEnumerable<(string InstanceId, string Address)> ready)
     {
         lock (_writeLock)
         {
@@ -70,7 +222,21 @@ public sealed class RouteTable
                 list.Add(Endpoint(id, address));
             }
 
-            var next = new Dictionary<string, ServiceRoute>(_routes) { [service] = new ServiceRoute(service, token, timeout, list) };
+            if (!_gates.TryGetValue(service, out var gate) || gate.RateLimit != policy.RateLimit)
+            {
+                gate?.Limiter?.Dispose();
+                gate = new ServiceGate(policy.RateLimit);
+                _gates[service] = gate;
+            }
+
+            var current = _routes.GetValueOrDefault(service);
+            if (current is not null && current.Token == token && current.Policy == policy && current.Gate == gate
+                && current.Endpoints.AsSpan().SequenceEqual(list.ToArray()))
+            {
+                return;
+            }
+
+            var next = new Dictionary<string, ServiceRoute>(_routes) { [service] = new ServiceRoute(service, token, policy, list, gate) };
             Volatile.Write(ref _routes, next.ToFrozenDictionary(StringComparer.Ordinal));
         }
     }
@@ -79,6 +245,7 @@ public sealed class RouteTable
     {
         lock (_writeLock)
         {
+            _gates.Remove(service);
             if (!_routes.ContainsKey(service))
             {
                 return;
@@ -119,6 +286,19 @@ public sealed class RouteTable
         lock (_writeLock)
         {
             _endpoints.Remove(instanceId);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_writeLock)
+        {
+            foreach (var gate in _gates.Values)
+            {
+                gate.Dispose();
+            }
+
+            _gates.Clear();
         }
     }
 }

@@ -145,7 +145,18 @@ public sealed record RpcSpec
     public int MaxQueueSize { get; init; } = 64;
     public int WorkerThreads { get; init; } = 5;
     public int IoThreads { get; init; } = 4;
+    /// <summary>Requests per second the gateway lets through to the service (all instances); 0 = off. Over it: 429.</summary>
     public int RateLimit { get; init; }
+
+    /// <summary>Requests one instance serves at once (OpenEAS); 0 = unlimited. When all are busy, calls wait in a queue of
+    /// <see cref="MaxQueueSize"/> per instance; when that is full: 450.</summary>
+    public int MaxConcurrency { get; init; }
+
+    /// <summary>Largest request body in bytes (OpenEAS); larger: 413.</summary>
+    public long MaxBodySize { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>The largest <see cref="MaxBodySize"/> accepted (the server's own request limit).</summary>
+    public const long MaxBodySizeCeiling = 256L * 1024 * 1024;
 }
 
 /// <summary><c>metadata.rolling_strategy</c>: counts, or percentages of the instance count.</summary>

@@ -16,7 +16,7 @@ public static partial class ServiceSpecParser
     private static readonly HashSet<string> RpcKeys =
     [
         "keepalive", "batching", "max_batch_size", "max_batch_timeout", "max_queue_size",
-        "worker_threads", "io_threads", "rate_limit",
+        "worker_threads", "io_threads", "rate_limit", "max_concurrency", "max_body_size",
     ];
 
     private static readonly HashSet<string> RollingKeys = ["max_surge", "max_unavailable"];
@@ -202,6 +202,9 @@ public static partial class ServiceSpecParser
         var workerThreads = r.Integer(rpc["worker_threads"], P + "worker_threads", 1, 1024, "an integer 1-1024");
         var ioThreads = r.Integer(rpc["io_threads"], P + "io_threads", 1, 1024, "an integer 1-1024");
         var rateLimit = r.Integer(rpc["rate_limit"], P + "rate_limit", 0, int.MaxValue, "an integer >= 0 (0 = off)");
+        var maxConcurrency = r.Integer(rpc["max_concurrency"], P + "max_concurrency", 0, 100_000, "an integer 0-100000 (0 = unlimited)");
+        var maxBodySize = r.Integer(rpc["max_body_size"], P + "max_body_size", 1, RpcSpec.MaxBodySizeCeiling,
+            $"an integer number of bytes 1-{RpcSpec.MaxBodySizeCeiling}");
 
         return new RpcSpec
         {
@@ -213,6 +216,8 @@ public static partial class ServiceSpecParser
             WorkerThreads = (int)(workerThreads ?? defaults.WorkerThreads),
             IoThreads = (int)(ioThreads ?? defaults.IoThreads),
             RateLimit = (int)(rateLimit ?? defaults.RateLimit),
+            MaxConcurrency = (int)(maxConcurrency ?? defaults.MaxConcurrency),
+            MaxBodySize = maxBodySize ?? defaults.MaxBodySize,
         };
     }
 

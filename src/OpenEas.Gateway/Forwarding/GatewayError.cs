@@ -3,10 +3,30 @@ namespace OpenEas.Gateway.Forwarding;
 /// <summary>Why the gateway answered instead of the service; each maps to the status EAS clients expect.</summary>
 public enum GatewayError
 {
+    /// <summary>404: no such service (or not a web app, at /web/).</summary>
     ServiceNotFound,
+
+    /// <summary>401: token missing or wrong.</summary>
     Unauthorized,
+
+    /// <summary>503: no Ready instance.</summary>
     NoReadyInstance,
+
+    /// <summary>408: the call ran past <c>rpc.keepalive</c>.</summary>
     Timeout,
+
+    /// <summary>502: the instance failed (refused, reset, or broke its answer).</summary>
     UpstreamFailed,
+
+    /// <summary>The caller went away; nothing is sent.</summary>
     ClientAborted,
+
+    /// <summary>413: the body is larger than <c>rpc.max_body_size</c>.</summary>
+    BodyTooLarge,
+
+    /// <summary>429: over <c>rpc.rate_limit</c>.</summary>
+    RateLimited,
+
+    /// <summary>450: every instance is at <c>rpc.max_concurrency</c> and the wait queue is full.</summary>
+    QueueFull,
 }

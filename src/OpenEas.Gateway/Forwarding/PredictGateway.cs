@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -11,27 +10,40 @@ using OpenEas.Contracts;
 using OpenEas.Core.Routing;
 using OpenEas.Gateway.Auth;
 using OpenEas.Gateway.Balancing;
+using OpenEas.Gateway.Logging;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace OpenEas.Gateway.Forwarding;
 
 /// <summary>
-/// The data plane: <c>/api/predict/{service}[/...]</c>, any method. Reads only the route table's
-/// immutable snapshot, authenticates with the service token, picks a Ready instance and forwards
-/// with YARP's <see cref="IHttpForwarder"/>.
+/// The data plane: <c>/api/predict/{service}[/...]</c> (any method) and <c>/web/{service}/...</c> for web apps.
+/// Reads only the route table's immutable snapshot; authenticates; applies the service's rate limit, body
+/// limit, per-instance concurrency (with a bounded wait queue) and keepalive; picks a Ready instance by
+/// power-of-two-choices; forwards with YARP's <see cref="IHttpForwarder"/>; retries once on another instance
+/// when the first refused the connection before reading anything; ejects instances that keep failing.
 /// </summary>
 public sealed partial class PredictGateway : IDisposable
 {
+    /// <summary>How long passive health keeps a failing instance out of balancing.</summary>
+    internal static readonly TimeSpan EjectFor = TimeSpan.FromSeconds(10);
+
+    private const string WebCookiePrefix = "eas_token_";
+
     private readonly RouteTable _routes;
     private readonly IHttpForwarder _forwarder;
     private readonly ILogger<PredictGateway> _logger;
+    private readonly TimeProvider _time;
+    private readonly AccessLog _accessLog;
     private readonly HttpMessageInvoker _invoker;
+    private ForwarderRequestConfig _config = new() { ActivityTimeout = RoutePolicy.Default.Timeout };
 
-    public PredictGateway(RouteTable routes, IHttpForwarder forwarder, ILogger<PredictGateway> logger)
+    public PredictGateway(RouteTable routes, IHttpForwarder forwarder, ILogger<PredictGateway> logger, TimeProvider time, AccessLog accessLog)
     {
         _routes = routes;
         _forwarder = forwarder;
         _logger = logger;
+        _time = time;
+        _accessLog = accessLog;
         _invoker = new HttpMessageInvoker(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -45,66 +57,278 @@ public sealed partial class PredictGateway : IDisposable
         });
     }
 
-    /// <summary>Maps the predict routes.</summary>
+    /// <summary>Maps the predict and web-app routes.</summary>
     public static void Map(IEndpointRouteBuilder app)
     {
         var gateway = app.ServiceProvider.GetRequiredService<PredictGateway>();
         app.Map("/api/predict/{service}", context => gateway.HandleAsync(context, (string)context.Request.RouteValues["service"]!, "/"));
         app.Map("/api/predict/{service}/{**rest}", context =>
             gateway.HandleAsync(context, (string)context.Request.RouteValues["service"]!, "/" + (context.Request.RouteValues["rest"] as string ?? "")));
+        app.Map("/web/{service}", context => gateway.HandleWebAsync(context, (string)context.Request.RouteValues["service"]!, null));
+        app.Map("/web/{service}/{**rest}", context =>
+            gateway.HandleWebAsync(context, (string)context.Request.RouteValues["service"]!, "/" + (context.Request.RouteValues["rest"] as string ?? "")));
     }
 
-    public async Task HandleAsync(HttpContext context, string service, string rest)
+    /// <summary>
+    /// A web app (<c>metadata.enable_webservice</c>) at <c>/web/{service}/</c>: a browser cannot send the token
+    /// header, so <c>?token=</c> once sets a cookie scoped to the app's path; its relative links then just work.
+    /// </summary>
+    public Task HandleWebAsync(HttpContext context, string service, string? rest)
     {
-        var requestId = context.TraceIdentifier;
-        context.Response.Headers["X-Eas-Request-Id"] = requestId;
+        var prefix = "/web/" + service;
         var route = _routes.Find(service);
-        if (route is null)
+        if (route is not null && route.Policy.EnableWebservice)
         {
-            await ErrorAsync(context, GatewayError.ServiceNotFound, $"service \"{service}\" not found").ConfigureAwait(false);
+            if (rest is null)
+            {
+                context.Response.Redirect(prefix + "/" + context.Request.QueryString, permanent: false);
+                return Task.CompletedTask;
+            }
+
+            if (context.Request.Query.TryGetValue("token", out var token) && !string.IsNullOrEmpty(token))
+            {
+                context.Response.Cookies.Append(WebCookiePrefix + service, token.ToString(), new CookieOptions
+                {
+                    Path = prefix + "/",
+                    HttpOnly = true,
+                    SameSite = SameSiteMode.Lax,
+                    Secure = context.Request.IsHttps,
+                });
+                var query = QueryString.Create(context.Request.Query.Where(q => q.Key != "token"));
+                context.Response.Redirect(prefix + rest + query, permanent: false);
+                return Task.CompletedTask;
+            }
+        }
+
+        context.Items[PredictTransformer.PrefixKey] = prefix;
+        return HandleAsync(context, service, rest ?? "/", web: true);
+    }
+
+    public async Task HandleAsync(HttpContext context, string service, string rest, bool web = false)
+    {
+        var started = _time.GetTimestamp();
+        context.Response.Headers["X-Eas-Request-Id"] = context.TraceIdentifier;
+        var route = _routes.Find(service);
+        if (route is null || (web && !route.Policy.EnableWebservice))
+        {
+            await FailAsync(context, route, started, GatewayError.ServiceNotFound,
+                web ? $"no web app \"{service}\" (a service needs metadata.enable_webservice)" : $"service \"{service}\" not found").ConfigureAwait(false);
             return;
         }
 
-        if (!TokenCheck.IsAuthorized(route, context.Request.Headers.Authorization))
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (web && authorization.Length == 0)
         {
-            await ErrorAsync(context, GatewayError.Unauthorized,
-                string.IsNullOrEmpty(context.Request.Headers.Authorization) ? "missing Authorization header: send the service token" : "invalid service token")
-                .ConfigureAwait(false);
+            authorization = context.Request.Cookies[WebCookiePrefix + service] ?? "";
+        }
+
+        if (!TokenCheck.IsAuthorized(route, authorization))
+        {
+            await FailAsync(context, route, started, GatewayError.Unauthorized,
+                authorization.Length == 0 ? "missing Authorization header: send the service token" : "invalid service token").ConfigureAwait(false);
             return;
         }
 
-        var endpoint = PowerOfTwoChoices.Pick(route.Endpoints);
-        if (endpoint is null)
+        var policy = route.Policy;
+        if (route.Gate.Limiter is { } limiter && !TryAcquire(limiter))
         {
-            await ErrorAsync(context, GatewayError.NoReadyInstance, $"service \"{service}\" has no ready instance").ConfigureAwait(false);
+            await FailAsync(context, route, started, GatewayError.RateLimited,
+                $"service \"{service}\" is limited to {policy.RateLimit} calls per second (rpc.rate_limit)").ConfigureAwait(false);
             return;
         }
 
+        if (context.Request.ContentLength > policy.MaxBodySize)
+        {
+            await FailAsync(context, route, started, GatewayError.BodyTooLarge,
+                $"the body ({context.Request.ContentLength} bytes) is larger than the service accepts ({policy.MaxBodySize} bytes, rpc.max_body_size)").ConfigureAwait(false);
+            return;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = policy.MaxBodySize;
+        }
+
+        // The keepalive bounds the whole call, waiting included.
+        var aborted = context.RequestAborted;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        deadline.CancelAfter(policy.Timeout);
+        context.RequestAborted = deadline.Token;
         context.Items[PredictTransformer.RestPathKey] = rest;
-        endpoint.Enter();
-        ForwarderError error;
+
+        var body = route.Endpoints.Length > 1 ? new ReadTrackingStream(context.Request.Body) : null;
+        if (body is not null)
+        {
+            context.Request.Body = body;
+        }
+
+        ServiceEndpoint? refused = null;
+        for (var attempt = 0; ; attempt++)
+        {
+            var (endpoint, wait) = await AcquireAsync(route, refused, deadline.Token).ConfigureAwait(false);
+            if (endpoint is null)
+            {
+                var why = wait ?? GatewayError.NoReadyInstance;
+                if (why == GatewayError.Timeout && aborted.IsCancellationRequested)
+                {
+                    why = GatewayError.ClientAborted;
+                }
+
+                await FailAsync(context, route, started, why, why switch
+                {
+                    GatewayError.QueueFull => $"every instance of \"{service}\" is busy (rpc.max_concurrency {policy.MaxConcurrency}) and {route.Gate.Waiting} calls already wait (rpc.max_queue_size)",
+                    GatewayError.Timeout => $"no instance of \"{service}\" was free within the keepalive ({policy.Timeout.TotalMilliseconds:0} ms)",
+                    _ => $"service \"{service}\" has no ready instance",
+                }).ConfigureAwait(false);
+                return;
+            }
+
+            ForwarderError error;
+            try
+            {
+                error = await _forwarder.SendAsync(context, endpoint.Address, _invoker, ConfigFor(policy), PredictTransformer.Instance)
+                    .ConfigureAwait(false);
+            }
+            finally
+            {
+                endpoint.Leave();
+                route.Gate.Freed();
+            }
+
+            if (error == ForwarderError.None)
+            {
+                endpoint.ReportSuccess();
+                Complete(context, route, endpoint, started, context.Response.StatusCode, rejected: false);
+                return;
+            }
+
+            if (error == ForwarderError.Request && endpoint.ReportFailure(_time.GetTimestamp() + (long)(EjectFor.TotalSeconds * _time.TimestampFrequency)))
+            {
+                Log.Ejected(_logger, service, endpoint.InstanceId, EjectFor.TotalSeconds);
+            }
+
+            // Nothing of the call reached the instance and nothing came back: another instance may take it.
+            if (attempt == 0 && error == ForwarderError.Request && body is { Touched: false } && !context.Response.HasStarted
+                && !deadline.IsCancellationRequested)
+            {
+                refused = endpoint;
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                context.Response.Headers.Clear();
+                context.Response.Headers["X-Eas-Request-Id"] = context.TraceIdentifier;
+                context.Features.Set<IForwarderErrorFeature>(null);
+                continue;
+            }
+
+            var (kind, message) = Classify(error, context, deadline, policy, endpoint, aborted);
+            Log.Forwarding(_logger, service, endpoint.InstanceId, error);
+            await FailAsync(context, route, started, kind, message, endpoint).ConfigureAwait(false);
+            return;
+        }
+    }
+
+    private static bool TryAcquire(System.Threading.RateLimiting.RateLimiter limiter)
+    {
         try
         {
-            error = await _forwarder.SendAsync(context, endpoint.Address, _invoker,
-                new ForwarderRequestConfig { ActivityTimeout = route.Timeout }, PredictTransformer.Instance).ConfigureAwait(false);
+            using var lease = limiter.AttemptAcquire();
+            return lease.IsAcquired;
+        }
+        catch (ObjectDisposedException)
+        {
+            return true; // the limit was just changed; the next call meets the new limiter
+        }
+    }
+
+    /// <summary>A Ready instance with a free slot (reserved), waiting in the service's queue when all are busy.</summary>
+    private async ValueTask<(ServiceEndpoint? Endpoint, GatewayError? Error)> AcquireAsync(ServiceRoute route, ServiceEndpoint? exclude, CancellationToken ct)
+    {
+        var limit = route.Policy.MaxConcurrency;
+        if (limit <= 0)
+        {
+            var any = PowerOfTwoChoices.Pick(route.Endpoints, _time.GetTimestamp(), exclude);
+            any?.Enter();
+            return (any, null);
+        }
+
+        var free = PowerOfTwoChoices.PickWithLimit(route.Endpoints, limit, _time.GetTimestamp(), exclude);
+        if (free is not null || route.Endpoints.Length == 0 || (route.Endpoints.Length == 1 && route.Endpoints[0] == exclude))
+        {
+            return (free, null);
+        }
+
+        var gate = route.Gate;
+        if (!gate.TryQueue(route.Policy.MaxQueuePerInstance * route.Endpoints.Length))
+        {
+            return (null, GatewayError.QueueFull);
+        }
+
+        try
+        {
+            while (true)
+            {
+                await gate.WaitFreedAsync(TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false);
+                var current = _routes.Find(route.Name) ?? route;
+                free = PowerOfTwoChoices.PickWithLimit(current.Endpoints, limit, _time.GetTimestamp(), exclude);
+                if (free is not null)
+                {
+                    return (free, null);
+                }
+
+                if (current.Endpoints.Length == 0)
+                {
+                    return (null, GatewayError.NoReadyInstance);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return (null, GatewayError.Timeout);
         }
         finally
         {
-            endpoint.Leave();
+            gate.Dequeue();
+        }
+    }
+
+    private ForwarderRequestConfig ConfigFor(RoutePolicy policy)
+    {
+        // One config object per keepalive value in use (almost always one): no allocation per call.
+        var config = _config;
+        if (config.ActivityTimeout != policy.Timeout)
+        {
+            config = new ForwarderRequestConfig { ActivityTimeout = policy.Timeout };
+            _config = config;
         }
 
-        if (error != ForwarderError.None && !context.Response.HasStarted)
+        return config;
+    }
+
+    private static (GatewayError Kind, string Message) Classify(ForwarderError error, HttpContext context, CancellationTokenSource deadline,
+        RoutePolicy policy, ServiceEndpoint endpoint, CancellationToken aborted)
+    {
+        if (deadline.IsCancellationRequested && !aborted.IsCancellationRequested || error == ForwarderError.RequestTimedOut)
         {
-            var (kind, message) = error switch
-            {
-                ForwarderError.RequestTimedOut => (GatewayError.Timeout,
-                    $"the request ran past the service's keepalive ({route.Timeout.TotalMilliseconds:0} ms)"),
-                ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled => (GatewayError.ClientAborted, "the client went away"),
-                _ => (GatewayError.UpstreamFailed, $"instance {endpoint.InstanceId} failed: {error}"),
-            };
-            Log.Forwarding(_logger, service, endpoint.InstanceId, error);
-            await ErrorAsync(context, kind, message).ConfigureAwait(false);
+            return (GatewayError.Timeout, $"the call ran past the service's keepalive ({policy.Timeout.TotalMilliseconds:0} ms, rpc.keepalive)");
         }
+
+        if (aborted.IsCancellationRequested || error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled
+            or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient)
+        {
+            return (GatewayError.ClientAborted, "the client went away");
+        }
+
+        if (error == ForwarderError.RequestBodyClient
+            && context.Features.Get<IForwarderErrorFeature>()?.Exception is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+        {
+            return (GatewayError.BodyTooLarge, $"the body is larger than the service accepts ({policy.MaxBodySize} bytes, rpc.max_body_size)");
+        }
+
+        if (error == ForwarderError.RequestBodyClient)
+        {
+            return (GatewayError.ClientAborted, "the client's body could not be read");
+        }
+
+        return (GatewayError.UpstreamFailed, $"instance {endpoint.InstanceId} failed: {error}");
     }
 
     internal static int StatusOf(GatewayError error) => error switch
@@ -113,18 +337,30 @@ public sealed partial class PredictGateway : IDisposable
         GatewayError.Unauthorized => StatusCodes.Status401Unauthorized,
         GatewayError.NoReadyInstance => StatusCodes.Status503ServiceUnavailable,
         GatewayError.Timeout => StatusCodes.Status408RequestTimeout,
+        GatewayError.BodyTooLarge => StatusCodes.Status413PayloadTooLarge,
+        GatewayError.RateLimited => StatusCodes.Status429TooManyRequests,
+        GatewayError.QueueFull => 450,
         GatewayError.ClientAborted => 499,
         _ => StatusCodes.Status502BadGateway,
     };
 
-    private static async Task ErrorAsync(HttpContext context, GatewayError error, string message)
+    private void Complete(HttpContext context, ServiceRoute? route, ServiceEndpoint? endpoint, long started, int status, bool rejected)
     {
+        route?.Gate.Count(status, rejected);
+        _accessLog.Record(context, route?.Name, endpoint?.InstanceId, status, _time.GetElapsedTime(started));
+    }
+
+    private async Task FailAsync(HttpContext context, ServiceRoute? route, long started, GatewayError error, string message,
+        ServiceEndpoint? endpoint = null)
+    {
+        var status = StatusOf(error);
+        Complete(context, route, endpoint, started, status, rejected: true);
         if (context.Response.HasStarted)
         {
+            context.Abort();
             return;
         }
 
-        var status = StatusOf(error);
         context.Response.Clear();
         context.Response.StatusCode = status;
         context.Response.Headers["X-Eas-Request-Id"] = context.TraceIdentifier;
@@ -135,8 +371,15 @@ public sealed partial class PredictGateway : IDisposable
 
         context.Response.ContentType = "application/json";
         var body = new GatewayErrorBody { Code = status, Message = message, RequestId = context.TraceIdentifier };
-        await JsonSerializer.SerializeAsync(context.Response.Body, body, EasJsonContext.Default.GatewayErrorBody, context.RequestAborted)
-            .ConfigureAwait(false);
+        try
+        {
+            await JsonSerializer.SerializeAsync(context.Response.Body, body, EasJsonContext.Default.GatewayErrorBody, CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The client is gone.
+        }
     }
 
     public void Dispose() => _invoker.Dispose();
@@ -145,5 +388,8 @@ public sealed partial class PredictGateway : IDisposable
     {
         [LoggerMessage(1, LogLevel.Warning, "Forwarding to {Service}/{Instance} failed: {Error}")]
         public static partial void Forwarding(ILogger logger, string service, string instance, ForwarderError error);
+
+        [LoggerMessage(2, LogLevel.Warning, "Instance {Service}/{Instance} keeps failing: out of balancing for {Seconds} s")]
+        public static partial void Ejected(ILogger logger, string service, string instance, double seconds);
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OpenEas.Contracts;
 using OpenEas.Core.Control;
 using OpenEas.Core.Reconcile;
+using OpenEas.Core.Routing;
 using OpenEas.Core.Runtime;
 
 namespace OpenEas.Server.Api;
@@ -108,6 +109,32 @@ internal static class ControlApi
 
         api.MapGet("/services/{name}/events", (string name, int? limit, ServiceManager services) =>
             Results.Json(services.Events(name, limit ?? 100), EasJsonContext.Default.ListServiceEvent));
+
+        api.MapPost("/services/{name}/debug", async (string name, HttpRequest request, ServiceManager services, DebugCaller caller) =>
+        {
+            var token = services.Describe(name).AccessToken;
+            var body = await ReadBodyAsync(request).ConfigureAwait(false);
+            var call = body.Length == 0 ? new DebugRequest() : Deserialize(body, EasJsonContext.Default.DebugRequest, "method");
+            return Results.Json(await caller.CallAsync(name, token, call, request.HttpContext.RequestAborted).ConfigureAwait(false),
+                EasJsonContext.Default.DebugResponse);
+        });
+
+        api.MapGet("/services/{name}/stats", (string name, ServiceManager services, RouteTable routes) =>
+        {
+            services.Describe(name);
+            var route = routes.Find(name);
+            var (requests, success, clientErrors, serverErrors, rejected) = route?.Gate.Totals ?? default;
+            return Results.Json(new ServiceStats
+            {
+                Requests = requests,
+                Success = success,
+                ClientErrors = clientErrors,
+                ServerErrors = serverErrors,
+                Rejected = rejected,
+                InFlight = route?.Endpoints.Sum(e => e.InFlight) ?? 0,
+                Waiting = route?.Gate.Waiting ?? 0,
+            }, EasJsonContext.Default.ServiceStats);
+        });
 
         api.MapGet("/services/{name}/logs", async (string name, string? instance, int? tail, bool? follow, HttpContext context,
             ServiceManager services, Reconciler reconciler, IInstanceRuntime runtime, TimeProvider time) =>

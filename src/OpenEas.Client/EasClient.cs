@@ -126,6 +126,15 @@ public sealed class EasClient : IDisposable
         }
     }
 
+    /// <summary>Makes one call to the service through the gateway (server side) and reports what it answered and how fast.</summary>
+    public Task<DebugResponse> DebugAsync(string name, DebugRequest call, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/v2/services/{Esc(name)}/debug",
+            Json(JsonSerializer.Serialize(call, EasJsonContext.Default.DebugRequest)), EasJsonContext.Default.DebugResponse, ct);
+
+    /// <summary>The gateway's counters for a service and its load right now.</summary>
+    public Task<ServiceStats> GetStatsAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"api/v2/services/{Esc(name)}/stats", null, EasJsonContext.Default.ServiceStats, ct);
+
     // ---- calling services -----------------------------------------------------------------
 
     /// <summary>

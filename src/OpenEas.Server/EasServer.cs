@@ -58,6 +58,8 @@ public sealed class EasServer : IAsyncDisposable
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // The gateway logs each failed forward once, in one line; YARP's own account repeats it with a stack trace.
+        builder.Logging.AddFilter("Yarp.ReverseProxy.Forwarder", LogLevel.Error);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(listen);

@@ -79,6 +79,11 @@ public sealed partial class PredictGateway : IDisposable
         var route = _routes.Find(service);
         if (route is not null && route.Policy.EnableWebservice)
         {
+            if (rest is null && context.Request.Path.Value?.EndsWith('/') == true)
+            {
+                rest = "/";
+            }
+
             if (rest is null)
             {
                 context.Response.Redirect(prefix + "/" + context.Request.QueryString, permanent: false);
@@ -317,8 +322,7 @@ public sealed partial class PredictGateway : IDisposable
             return (GatewayError.ClientAborted, "the client went away");
         }
 
-        if (error == ForwarderError.RequestBodyClient
-            && context.Features.Get<IForwarderErrorFeature>()?.Exception is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+        if (error == ForwarderError.RequestBodyClient && IsBodyTooLarge(context.Features.Get<IForwarderErrorFeature>()?.Exception))
         {
             return (GatewayError.BodyTooLarge, $"the body is larger than the service accepts ({policy.MaxBodySize} bytes, rpc.max_body_size)");
         }
@@ -330,6 +334,15 @@ public sealed partial class PredictGateway : IDisposable
 
         return (GatewayError.UpstreamFailed, $"instance {endpoint.InstanceId} failed: {error}");
     }
+
+    /// <summary>Kestrel's "body too large" may come wrapped (YARP aggregates the body copy's errors).</summary>
+    private static bool IsBodyTooLarge(Exception? exception) => exception switch
+    {
+        null => false,
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Any(IsBodyTooLarge),
+        _ => IsBodyTooLarge(exception.InnerException),
+    };
 
     internal static int StatusOf(GatewayError error) => error switch
     {

@@ -56,6 +56,15 @@ internal sealed class TestServer : IAsyncDisposable
         }
         """;
 
+    /// <summary>A spec running one of the test programs (Programs/*.py) with the given metadata (JSON members).</summary>
+    public static string ProgramSpec(string name, string program, int instances = 1, string metadata = "") => $$"""
+        {
+          "name": "{{name}}",
+          "containers": [{ "script": "exec python3 {{Path.Combine(AppContext.BaseDirectory, "Programs", program)}}" }],
+          "metadata": { "instance": {{instances}}, "cpu": 0.1, "memory": 64 {{(metadata.Length > 0 ? ", " + metadata : "")}} }
+        }
+        """;
+
     public Task<ServiceDescription> WaitForStatusAsync(string name, string status, int running = -1, double seconds = 60) =>
         Poll.UntilAsync(() => Client.DescribeServiceAsync(name),
             d => d.Status == status && (running < 0 || d.RunningInstance == running), TimeSpan.FromSeconds(seconds),

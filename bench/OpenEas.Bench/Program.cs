@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using OpenEas.Bench.ColdStart;
+using OpenEas.Bench.Gateway;
 using OpenEas.Bench.Infrastructure;
 
 namespace OpenEas.Bench;
@@ -10,10 +11,23 @@ internal static class Program
 {
     private const string Usage = """
         usage: dotnet run --project bench/OpenEas.Bench -c Release -- coldstart [--rounds N] [--warmup N] [--write bench/RESULTS.md] [--note TEXT]
+               dotnet run --project bench/OpenEas.Bench -c Release -- gateway [--rounds N] [--duration S] [--probe S] [--warmup S]
+                                                                          [--connections N] [--write bench/RESULTS.md] [--note TEXT]
+               dotnet OpenEas.Bench.dll upstream --port P
+               dotnet OpenEas.Bench.dll yarp --port P --to http://127.0.0.1:U/
 
           coldstart   create → first successful predict of examples/echo-py, against spawning python3 app.py directly
-          --rounds    counted rounds of each side, 3-100 (default 10)
-          --warmup    uncounted rounds of each side first, 0-10 (default 2)
+            --rounds    counted rounds of each side, 3-100 (default 10)
+            --warmup    uncounted rounds of each side first, 0-10 (default 2)
+          gateway     wrk against one upstream directly, through nginx, a bare YARP forwarder and OpenEAS (needs wrk, nginx:
+                      bench/gateway/run.sh installs them)
+            --rounds      interleaved rounds, 1-15 (default 3; report at least 3)
+            --duration    seconds of each c=N run, 3-60 (default 10)
+            --probe       seconds of each c=1 latency run, 2-60 (default 5)
+            --warmup      seconds of warm-up load for OpenEAS and the YARP app, 0-120 (default 20; direct and nginx get 5)
+            --connections wrk connections for the throughput runs, 1-1000 (default 32)
+          upstream    the gateway scenario's fast upstream: answers every request 200 "ok" after reading its body
+          yarp        the gateway scenario's bare YARP IHttpForwarder app
           --write     also replace the scenario's section of this markdown file
           --note      a line added to the results (e.g. what else ran on the machine)
         """;
@@ -42,6 +56,9 @@ internal static class Program
             return args[0] switch
             {
                 "coldstart" => await ColdStartScenario.RunAsync(ParseColdStart(args), cts.Token),
+                "gateway" => await GatewayScenario.RunAsync(ParseGateway(args), cts.Token),
+                "upstream" => await UpstreamApp.RunAsync(Int(Option(args, "--port"), "--port", 1, 65535), cts.Token),
+                "yarp" => await YarpApp.RunAsync(Int(Option(args, "--port"), "--port", 1, 65535), Option(args, "--to"), cts.Token),
                 _ => throw new ArgumentException($"unknown scenario '{args[0]}'"),
             };
         }
@@ -95,6 +112,52 @@ internal static class Program
 
         var command = "dotnet run --project bench/OpenEas.Bench -c Release -- " + string.Join(' ', args.Select(Quote));
         return new ColdStartOptions(rounds, warmup, write, note, command);
+    }
+
+    private static GatewayOptions ParseGateway(string[] args)
+    {
+        int rounds = 3, seconds = 10, probe = 5, warmup = 20, connections = 32;
+        string? write = null, note = null;
+        for (var i = 1; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--rounds":
+                    rounds = Int(Value(), "--rounds", 1, 15);
+                    break;
+                case "--duration":
+                    seconds = Int(Value(), "--duration", 3, 60);
+                    break;
+                case "--probe":
+                    probe = Int(Value(), "--probe", 2, 60);
+                    break;
+                case "--warmup":
+                    warmup = Int(Value(), "--warmup", 0, 120);
+                    break;
+                case "--connections":
+                    connections = Int(Value(), "--connections", 1, 1000);
+                    break;
+                case "--write":
+                    write = Value();
+                    break;
+                case "--note":
+                    note = Value();
+                    break;
+                default:
+                    throw new ArgumentException($"unknown option '{args[i]}'");
+            }
+        }
+
+        var command = "dotnet run --project bench/OpenEas.Bench -c Release -- " + string.Join(' ', args.Select(Quote));
+        return new GatewayOptions(rounds, seconds, probe, warmup, connections, 2048, write, note, command);
+    }
+
+    /// <summary>The value after <paramref name="name"/> (the helper modes take only named options).</summary>
+    private static string Option(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i > 0 && i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[0]} needs {name}");
     }
 
     private static int Int(string text, string option, int min, int max) =>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using OpenEas.Bench.Infrastructure;
@@ -34,18 +33,8 @@ internal sealed partial class ColdStartRounds(string appPath, EasClient client)
     /// <summary>Spawns <c>python3 app.py</c> with a free PORT and times it to its first echoed POST.</summary>
     public async Task<double> BaselineAsync(int round, CancellationToken ct)
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var body = Encoding.UTF8.GetBytes($"coldstart baseline round {round}");
-        var psi = new ProcessStartInfo("python3")
-        {
-            WorkingDirectory = Path.GetDirectoryName(appPath)!,
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.ArgumentList.Add(appPath);
-        psi.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
         // A fresh handler per round: no pooled connection to a previous round's (dead) program.
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = AttemptTimeout })
         {
@@ -56,57 +45,47 @@ internal sealed partial class ColdStartRounds(string appPath, EasClient client)
         limit.CancelAfter(RoundLimit);
 
         var started = Stopwatch.GetTimestamp();
-        using var process = Process.Start(psi) ?? throw new BenchException("could not start python3");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
+        await using var process = ChildProcess.Start("python3 " + appPath, "python3", [appPath], Path.GetDirectoryName(appPath),
+            new Dictionary<string, string?> { ["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var attempts = 0;
+        string last = "no attempt";
+        while (true)
         {
-            var attempts = 0;
-            string last = "no attempt";
-            while (true)
+            attempts++;
+            try
             {
-                attempts++;
-                try
+                using var content = new ByteArrayContent(body);
+                using var response = await http.PostAsync(url, content, limit.Token);
+                var answer = await response.Content.ReadAsByteArrayAsync(limit.Token);
+                if (response.StatusCode == HttpStatusCode.OK && answer.AsSpan().SequenceEqual(body))
                 {
-                    using var content = new ByteArrayContent(body);
-                    using var response = await http.PostAsync(url, content, limit.Token);
-                    var answer = await response.Content.ReadAsByteArrayAsync(limit.Token);
-                    if (response.StatusCode == HttpStatusCode.OK && answer.AsSpan().SequenceEqual(body))
-                    {
-                        return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                    }
-
-                    last = $"{(int)response.StatusCode} {Encoding.UTF8.GetString(answer)}";
-                }
-                catch (HttpRequestException ex)
-                {
-                    last = ex.Message;
-                }
-                catch (OperationCanceledException) when (limit.IsCancellationRequested && !ct.IsCancellationRequested)
-                {
-                    throw RoundTooSlow("baseline", round, attempts, last);
+                    return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 }
 
-                if (process.HasExited)
-                {
-                    throw new BenchException($"baseline round {round}: python3 {appPath} exited with code {process.ExitCode} before answering");
-                }
-
-                try
-                {
-                    await Task.Delay(PollEvery, limit.Token);
-                }
-                catch (OperationCanceledException) when (limit.IsCancellationRequested && !ct.IsCancellationRequested)
-                {
-                    throw RoundTooSlow("baseline", round, attempts, last);
-                }
+                last = $"{(int)response.StatusCode} {Encoding.UTF8.GetString(answer)}";
             }
-        }
-        finally
-        {
-            await StopAsync(process);
+            catch (HttpRequestException ex)
+            {
+                last = ex.Message;
+            }
+            catch (OperationCanceledException) when (limit.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                throw RoundTooSlow("baseline", round, attempts, last);
+            }
+
+            if (process.HasExited)
+            {
+                throw new BenchException($"baseline round {round}: python3 {appPath} exited with code {process.ExitCode} before answering");
+            }
+
+            try
+            {
+                await Task.Delay(PollEvery, limit.Token);
+            }
+            catch (OperationCanceledException) when (limit.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                throw RoundTooSlow("baseline", round, attempts, last);
+            }
         }
     }
 
@@ -224,33 +203,6 @@ internal sealed partial class ColdStartRounds(string appPath, EasClient client)
     private static BenchException RoundTooSlow(string side, int round, int attempts, string last) =>
         new($"{side} round {round} took over {RoundLimit.TotalSeconds:0} s without an echoed answer ({attempts} attempts; last: {last})");
 
-    private static async Task StopAsync(Process process)
-    {
-        if (process.HasExited)
-        {
-            return;
-        }
-
-        NativeMethods.Terminate(process.Id);
-        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        try
-        {
-            await process.WaitForExitAsync(wait.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
-        }
-    }
-
     [System.Text.RegularExpressions.GeneratedRegex(@"ready in (\d+) ms")]
     private static partial System.Text.RegularExpressions.Regex ReadyIn();
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
@@ -13,22 +12,22 @@ internal sealed partial class EasServerProcess : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
 
-    private readonly Process _process;
+    private readonly ChildProcess _process;
     private readonly DirectoryInfo _dataDir;
-    private readonly Queue<string> _lastLines = new();
 
-    private EasServerProcess(Process process, DirectoryInfo dataDir, string adminToken)
+    private EasServerProcess(ChildProcess process, DirectoryInfo dataDir, string adminToken, Uri endpoint)
     {
         _process = process;
         _dataDir = dataDir;
         AdminToken = adminToken;
+        Endpoint = endpoint;
     }
 
-    public Uri Endpoint { get; private set; } = null!;
+    public Uri Endpoint { get; }
 
     public string AdminToken { get; }
 
-    public int Pid => _process.Id;
+    public int Pid => _process.Pid;
 
     /// <summary>
     /// Builds the CLI if needed (<c>./eas --help</c>), then starts <c>dotnet .build/eas/eas.dll server</c>
@@ -50,46 +49,25 @@ internal sealed partial class EasServerProcess : IAsyncDisposable
 
         var dataDir = Directory.CreateTempSubdirectory("openeas-bench-");
         var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = repoRoot,
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var a in new[] { dll, "server", "--listen", "127.0.0.1:0", "--data", dataDir.FullName })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment["EAS_ADMIN_TOKEN"] = token;
-        psi.Environment.Remove("EAS_ENDPOINT");
-
-        var process = Process.Start(psi) ?? throw new BenchException("could not start `dotnet eas.dll server`");
-        var server = new EasServerProcess(process, dataDir, token);
         var endpoint = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
+        ChildProcess process;
+        try
         {
-            if (e.Data is not { } line)
-            {
-                return;
-            }
-
-            server.Remember(line);
-            if (ListeningLine().Match(line) is { Success: true } m)
-            {
-                endpoint.TrySetResult(new Uri(m.Groups[1].Value.TrimEnd('/') + "/"));
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
+            process = ChildProcess.Start("eas server", "dotnet", [dll, "server", "--listen", "127.0.0.1:0", "--data", dataDir.FullName],
+                repoRoot, new Dictionary<string, string?> { ["EAS_ADMIN_TOKEN"] = token, ["EAS_ENDPOINT"] = null }, StopTimeout,
+                line =>
+                {
+                    if (ListeningLine().Match(line) is { Success: true } m)
+                    {
+                        endpoint.TrySetResult(new Uri(m.Groups[1].Value.TrimEnd('/') + "/"));
+                    }
+                });
+        }
+        catch
         {
-            if (e.Data is { } line)
-            {
-                server.Remember(line);
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+            DeleteQuietly(dataDir);
+            throw;
+        }
 
         try
         {
@@ -99,74 +77,46 @@ internal sealed partial class EasServerProcess : IAsyncDisposable
             {
                 ct.ThrowIfCancellationRequested();
                 throw new BenchException(process.HasExited
-                    ? $"eas server exited with code {process.ExitCode} before listening:\n{server.Tail()}"
-                    : $"eas server did not print its listening line within {StartTimeout.TotalSeconds:0} s:\n{server.Tail()}");
+                    ? $"eas server exited with code {process.ExitCode} before listening:\n{process.Tail()}"
+                    : $"eas server did not print its listening line within {StartTimeout.TotalSeconds:0} s:\n{process.Tail()}");
             }
 
-            server.Endpoint = await endpoint.Task;
-            return server;
+            return new EasServerProcess(process, dataDir, token, await endpoint.Task);
         }
         catch
         {
-            await server.DisposeAsync();
+            await process.DisposeAsync();
+            DeleteQuietly(dataDir);
             throw;
         }
     }
 
     /// <summary>The server's last output lines, for error messages.</summary>
-    public string Tail()
-    {
-        lock (_lastLines)
-        {
-            return string.Join('\n', _lastLines);
-        }
-    }
+    public string Tail() => _process.Tail();
 
     public async ValueTask DisposeAsync()
     {
         try
         {
-            if (!_process.HasExited)
-            {
-                NativeMethods.Terminate(_process.Id);
-                using var wait = new CancellationTokenSource(StopTimeout);
-                try
-                {
-                    await _process.WaitForExitAsync(wait.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    await Console.Error.WriteLineAsync($"bench: eas server (pid {_process.Id}) did not stop within {StopTimeout.TotalSeconds:0} s of SIGTERM; killing it");
-                    _process.Kill(entireProcessTree: true);
-                    await _process.WaitForExitAsync(CancellationToken.None);
-                }
-            }
+            await _process.DisposeAsync();
         }
         finally
         {
-            _process.Dispose();
-            try
-            {
-                _dataDir.Delete(recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
+            DeleteQuietly(_dataDir);
         }
     }
 
-    private void Remember(string line)
+    private static void DeleteQuietly(DirectoryInfo dir)
     {
-        lock (_lastLines)
+        try
         {
-            _lastLines.Enqueue(line);
-            while (_lastLines.Count > 40)
-            {
-                _lastLines.Dequeue();
-            }
+            dir.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
         }
     }
 

@@ -1,0 +1,46 @@
+namespace OpenEas.Bench.Infrastructure;
+
+/// <summary>bench/RESULTS.md: one "## " section per scenario, each replaced as a whole when its scenario is rerun.</summary>
+internal static class ResultsFile
+{
+    private const string Header = """
+        # OpenEAS benchmark results
+
+        Produced by the runners in `bench/` (see [bench/README.md](README.md)); each section is rewritten by its
+        scenario with `--write bench/RESULTS.md` and names the exact command, commit, date and machine.
+        Every target compares OpenEAS with a baseline measured in the same run, interleaved, after a warm-up:
+        read the ratio, not the absolute numbers, which drift with the machine's load.
+        """;
+
+    public static void ReplaceSection(string path, string title, string section)
+    {
+        var lines = File.Exists(path) ? File.ReadAllLines(path).ToList() : [.. Header.Split('\n')];
+        var start = lines.FindIndex(l => l.TrimEnd() == title);
+        var body = section.Split('\n').ToList();
+        if (start < 0)
+        {
+            while (lines.Count > 0 && string.IsNullOrWhiteSpace(lines[^1]))
+            {
+                lines.RemoveAt(lines.Count - 1);
+            }
+
+            lines.Add("");
+            lines.AddRange(body);
+        }
+        else
+        {
+            var end = lines.FindIndex(start + 1, l => l.StartsWith("## ", StringComparison.Ordinal));
+            var next = end < 0 ? lines.Count : end;
+            lines.RemoveRange(start, next - start);
+            if (end >= 0)
+            {
+                body.Add("");
+            }
+
+            lines.InsertRange(start, body);
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, string.Join('\n', lines).TrimEnd('\n') + "\n");
+    }
+}

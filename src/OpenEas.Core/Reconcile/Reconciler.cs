@@ -326,10 +326,13 @@ public sealed class Reconciler : BackgroundService
 
         // Publish Ready endpoints (the gateway's only source).
         var timeout = TimeSpan.FromMilliseconds(spec?.Metadata.Rpc.KeepaliveMs ?? 600_000);
+        // A rotated-out token is published only while its grace lasts; the gateway judges the exact expiry.
+        var previous = service.PreviousTokenExpires > now ? service.PreviousToken : null;
         _routes.Publish(service.Name, service.Token, timeout,
             _agents.Values.Where(a => a.Service == service.Name && a.Ready && !a.Leaving && !a.Done)
                 .OrderBy(a => a.Id, StringComparer.Ordinal)
-                .Select(a => (a.Id, $"http://127.0.0.1:{a.Port}/")));
+                .Select(a => (a.Id, $"http://127.0.0.1:{a.Port}/")),
+            previous, previous is null ? null : service.PreviousTokenExpires, spec?.Metadata.Anonymous ?? false);
 
         // Status, with an event on each change.
         var instances = _agents.Values.Where(a => a.Service == service.Name && !a.Done)

@@ -28,13 +28,21 @@ public sealed class ServiceEndpoint
 /// <summary>What the gateway needs to serve one service: immutable, replaced whole on every change.</summary>
 public sealed class ServiceRoute
 {
-    public ServiceRoute(string name, string token, TimeSpan timeout, IReadOnlyList<ServiceEndpoint> endpoints)
+    public ServiceRoute(string name, string token, TimeSpan timeout, IReadOnlyList<ServiceEndpoint> endpoints,
+        string? previousToken = null, DateTimeOffset? previousTokenExpires = null, bool anonymous = false)
     {
         Name = name;
         Token = token;
         TokenBytes = System.Text.Encoding.UTF8.GetBytes(token);
         Timeout = timeout;
         Endpoints = [.. endpoints];
+        if (!string.IsNullOrEmpty(previousToken) && previousTokenExpires is { } expires)
+        {
+            PreviousTokenBytes = System.Text.Encoding.UTF8.GetBytes(previousToken);
+            PreviousTokenExpires = expires;
+        }
+
+        Anonymous = anonymous;
     }
 
     public string Name { get; }
@@ -42,6 +50,15 @@ public sealed class ServiceRoute
     public byte[] TokenBytes { get; }
     public TimeSpan Timeout { get; }
     public ServiceEndpoint[] Endpoints { get; }
+
+    /// <summary>The token a rotation replaced, accepted until <see cref="PreviousTokenExpires"/>; null when none.</summary>
+    public byte[]? PreviousTokenBytes { get; }
+
+    /// <summary>When the previous token stops being accepted (judged with the server's clock).</summary>
+    public DateTimeOffset PreviousTokenExpires { get; }
+
+    /// <summary>The spec opted out of auth (<c>metadata.anonymous</c>): any call is let through.</summary>
+    public bool Anonymous { get; }
 }
 
 /// <summary>
@@ -60,7 +77,10 @@ public sealed class RouteTable
     public ServiceRoute? Find(string service) => Snapshot.GetValueOrDefault(service);
 
     /// <summary>Replaces a service's route. Endpoint objects are reused by instance id so in-flight counts carry over.</summary>
-    public void Publish(string service, string token, TimeSpan timeout, IEnumerable<(string InstanceId, string Address)> ready)
+    /// <param name="previousToken">A rotated-out token still accepted until <paramref name="previousTokenExpires"/>.</param>
+    /// <param name="anonymous">Accept calls without (or with any) token.</param>
+    public void Publish(string service, string token, TimeSpan timeout, IEnumerable<(string InstanceId, string Address)> ready,
+        string? previousToken = null, DateTimeOffset? previousTokenExpires = null, bool anonymous = false)
     {
         lock (_writeLock)
         {
@@ -70,7 +90,7 @@ public sealed class RouteTable
                 list.Add(Endpoint(id, address));
             }
 
-            var next = new Dictionary<string, ServiceRoute>(_routes) { [service] = new ServiceRoute(service, token, timeout, list) };
+            var next = new Dictionary<string, ServiceRoute>(_routes) { [service] = new ServiceRoute(service, token, timeout, list, previousToken, previousTokenExpires, anonymous) };
             Volatile.Write(ref _routes, next.ToFrozenDictionary(StringComparer.Ordinal));
         }
     }

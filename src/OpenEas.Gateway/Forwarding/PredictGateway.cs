@@ -65,11 +65,9 @@ public sealed partial class PredictGateway : IDisposable
             return;
         }
 
-        if (!TokenCheck.IsAuthorized(route, context.Request.Headers.Authorization))
+        if (await ServiceAuth.CheckAsync(context, route).ConfigureAwait(false) is { } denied)
         {
-            await ErrorAsync(context, GatewayError.Unauthorized,
-                string.IsNullOrEmpty(context.Request.Headers.Authorization) ? "missing Authorization header: send the service token" : "invalid service token")
-                .ConfigureAwait(false);
+            await ErrorAsync(context, GatewayError.Unauthorized, denied).ConfigureAwait(false);
             return;
         }
 

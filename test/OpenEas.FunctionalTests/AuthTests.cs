@@ -152,6 +152,27 @@ public sealed class AuthTests(AuthServer fixture) : IClassFixture<AuthServer>, I
         Assert.DoesNotContain(fresh, rotation.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"graceSeconds": -1}""")]
+    [InlineData("""{"graceSeconds": 99999999}""")]
+    [InlineData("""{"graceSeconds": "soon"}""")]
+    public async Task A_bad_grace_is_400_and_the_token_is_kept(string body)
+    {
+        var before = await TokenOf("guarded");
+        using var request = new HttpRequestMessage(HttpMethod.Post, _server.Endpoint + "/api/v2/services/guarded/token")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestServer.Admin);
+        using var response = await _http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(ErrorCodes.BadRequest, problem.RootElement.GetProperty("code").GetString());
+        Assert.Equal("graceSeconds", problem.RootElement.GetProperty("errors")[0].GetProperty("path").GetString());
+        Assert.Equal(before, await TokenOf("guarded"));
+    }
+
     [Fact]
     public async Task The_cli_prints_and_rotates_a_token()
     {

@@ -90,6 +90,18 @@ public sealed class EasClient : IDisposable
             Json(JsonSerializer.Serialize(new VersionSwitchRequest { Version = version }, EasJsonContext.Default.VersionSwitchRequest)),
             EasJsonContext.Default.ServiceChangeResult, ct);
 
+    /// <summary>
+    /// Gives the service a new access token (in the answer's <c>AccessToken</c>); the old one keeps working for
+    /// <paramref name="grace"/> (server default: 1 hour; <see cref="TimeSpan.Zero"/> ends it at once).
+    /// </summary>
+    public Task<ServiceDescription> RotateTokenAsync(string name, TimeSpan? grace = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/v2/services/{Esc(name)}/token",
+            grace is { } g
+                ? Json(JsonSerializer.Serialize(new TokenRotateRequest { GraceSeconds = (int)Math.Clamp(Math.Ceiling(g.TotalSeconds), -1, int.MaxValue) },
+                    EasJsonContext.Default.TokenRotateRequest))
+                : null,
+            EasJsonContext.Default.ServiceDescription, ct);
+
     public Task<List<InstanceInfo>> ListInstancesAsync(string name, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, $"api/v2/services/{Esc(name)}/instances", null, EasJsonContext.Default.ListInstanceInfo, ct);
 

@@ -14,6 +14,7 @@ namespace OpenEas.Contracts;
 [JsonSerializable(typeof(List<ServiceEvent>))]
 [JsonSerializable(typeof(VersionSwitchRequest))]
 [JsonSerializable(typeof(ScaleRequest))]
+[JsonSerializable(typeof(TokenRotateRequest))]
 [JsonSerializable(typeof(ServiceChangeResult))]
 [JsonSerializable(typeof(GatewayErrorBody))]
 [JsonSerializable(typeof(DebugRequest))]

@@ -100,6 +100,14 @@ public sealed class VersionSwitchRequest
     public int Version { get; init; }
 }
 
+/// <summary>Body of <c>POST /services/{name}/token</c> (optional): how long the replaced token stays valid.</summary>
+public sealed class TokenRotateRequest
+{
+    /// <summary>Seconds; null means the server's default (3600).</summary>
+    [JsonPropertyName("graceSeconds")]
+    public int? GraceSeconds { get; init; }
+}
+
 /// <summary>Body of <c>PUT /services/{name}/scale</c>.</summary>
 public sealed class ScaleRequest
 {

@@ -235,6 +235,43 @@ public sealed class ServiceManager
         return description;
     }
 
+    /// <summary>The longest a rotated-out token may stay valid.</summary>
+    public static readonly TimeSpan MaxTokenGrace = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// Gives the service a new token. The old one stays valid for <paramref name="grace"/> (so callers can switch
+    /// over); a token replaced earlier and still in its grace stops at once. The event never carries a token.
+    /// </summary>
+    public ServiceDescription RotateToken(string name, TimeSpan grace)
+    {
+        if (grace < TimeSpan.Zero || grace > MaxTokenGrace)
+        {
+            throw new ControlException(400, ErrorCodes.BadRequest,
+                $"graceSeconds: must be between 0 and {MaxTokenGrace.TotalSeconds:0} ({MaxTokenGrace.TotalDays:0} days)",
+                [new SpecIssue("graceSeconds", $"must be between 0 and {MaxTokenGrace.TotalSeconds:0}")]);
+        }
+
+        lock (_writeLock)
+        {
+            var service = Get(name);
+            var now = _time.GetUtcNow();
+            var expires = now + grace;
+            _store.UpdateService(service with
+            {
+                Token = NewToken(),
+                PreviousToken = grace > TimeSpan.Zero ? service.Token : null,
+                PreviousTokenExpires = grace > TimeSpan.Zero ? expires : null,
+                UpdateTime = now,
+            });
+            _store.AddEvent(name, now, "Normal", "TokenRotated", grace > TimeSpan.Zero
+                ? $"access token rotated; the previous token is accepted until {expires.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ} ({grace.TotalSeconds:0} s grace)"
+                : "access token rotated; the previous token stopped working at once");
+        }
+
+        _reconciler.Trigger();
+        return Describe(name);
+    }
+
     public List<ServiceDescription> List() => [.. _store.ListServices().Select(s => Describe(s, null))];
 
     public ServiceDescription Describe(string name, IReadOnlyList<SpecIssue>? warnings = null) => Describe(Get(name), warnings);

@@ -325,7 +325,10 @@ public sealed class Reconciler : BackgroundService
         }
 
         // Publish Ready endpoints (the gateway's only source).
-        _routes.Publish(service.Name, service.Token, PolicyOf(spec),
+        // A rotated-out token is published only while its grace lasts; the gateway judges the exact expiry.
+        var previous = service.PreviousTokenExpires > now ? service.PreviousToken : null;
+        var auth = new RouteAuth(service.Token, previous, previous is null ? null : service.PreviousTokenExpires, spec?.Metadata.Anonymous ?? false);
+        _routes.Publish(service.Name, auth, PolicyOf(spec),
             _agents.Values.Where(a => a.Service == service.Name && a.Ready && !a.Leaving && !a.Done)
                 .OrderBy(a => a.Id, StringComparer.Ordinal)
                 .Select(a => (a.Id, $"http://127.0.0.1:{a.Port}/")));

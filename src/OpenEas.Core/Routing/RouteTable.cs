@@ -173,22 +173,46 @@ public sealed class ServiceGate : IDisposable
     }
 }
 
+/// <summary>Who may call a service: its token, the one a rotation replaced (until it expires), or anyone.</summary>
+/// <param name="PreviousToken">A rotated-out token still accepted until <paramref name="PreviousTokenExpires"/>.</param>
+/// <param name="Anonymous">The spec opted out of auth (<c>metadata.anonymous</c>).</param>
+public sealed record RouteAuth(string Token, string? PreviousToken = null, DateTimeOffset? PreviousTokenExpires = null, bool Anonymous = false);
+
 /// <summary>What the gateway needs to serve one service: immutable, replaced whole on every change.</summary>
 public sealed class ServiceRoute
 {
-    public ServiceRoute(string name, string token, RoutePolicy policy, IReadOnlyList<ServiceEndpoint> endpoints, ServiceGate gate)
+    public ServiceRoute(string name, RouteAuth auth, RoutePolicy policy, IReadOnlyList<ServiceEndpoint> endpoints, ServiceGate gate)
     {
         Name = name;
-        Token = token;
-        TokenBytes = System.Text.Encoding.UTF8.GetBytes(token);
+        Auth = auth;
+        Token = auth.Token;
+        TokenBytes = System.Text.Encoding.UTF8.GetBytes(auth.Token);
+        if (!string.IsNullOrEmpty(auth.PreviousToken) && auth.PreviousTokenExpires is { } expires)
+        {
+            PreviousTokenBytes = System.Text.Encoding.UTF8.GetBytes(auth.PreviousToken);
+            PreviousTokenExpires = expires;
+        }
+
+        Anonymous = auth.Anonymous;
         Policy = policy;
         Endpoints = [.. endpoints];
         Gate = gate;
     }
 
     public string Name { get; }
+    public RouteAuth Auth { get; }
     public string Token { get; }
     public byte[] TokenBytes { get; }
+
+    /// <summary>The token a rotation replaced, accepted until <see cref="PreviousTokenExpires"/>; null when none.</summary>
+    public byte[]? PreviousTokenBytes { get; }
+
+    /// <summary>When the previous token stops being accepted (judged with the server's clock).</summary>
+    public DateTimeOffset PreviousTokenExpires { get; }
+
+    /// <summary>The spec opted out of auth (<c>metadata.anonymous</c>): any call is let through.</summary>
+    public bool Anonymous { get; }
+
     public RoutePolicy Policy { get; }
     public TimeSpan Timeout => Policy.Timeout;
     public ServiceEndpoint[] Endpoints { get; }
@@ -212,7 +236,11 @@ public sealed class RouteTable : IDisposable
     public ServiceRoute? Find(string service) => Snapshot.GetValueOrDefault(service);
 
     /// <summary>Replaces a service's route. Endpoint objects are reused by instance id so in-flight counts carry over.</summary>
-    public void Publish(string service, string token, RoutePolicy policy, IEnumerable<(string InstanceId, string Address)> ready)
+    public void Publish(string service, string token, RoutePolicy policy, IEnumerable<(string InstanceId, string Address)> ready) =>
+        Publish(service, new RouteAuth(token), policy, ready);
+
+    /// <summary>Replaces a service's route, with its full auth (rotation grace, anonymous).</summary>
+    public void Publish(string service, RouteAuth auth, RoutePolicy policy, IEnumerable<(string InstanceId, string Address)> ready)
     {
         lock (_writeLock)
         {
@@ -230,13 +258,13 @@ public sealed class RouteTable : IDisposable
             }
 
             var current = _routes.GetValueOrDefault(service);
-            if (current is not null && current.Token == token && current.Policy == policy && current.Gate == gate
+            if (current is not null && current.Auth == auth && current.Policy == policy && current.Gate == gate
                 && current.Endpoints.AsSpan().SequenceEqual(list.ToArray()))
             {
                 return;
             }
 
-            var next = new Dictionary<string, ServiceRoute>(_routes) { [service] = new ServiceRoute(service, token, policy, list, gate) };
+            var next = new Dictionary<string, ServiceRoute>(_routes) { [service] = new ServiceRoute(service, auth, policy, list, gate) };
             Volatile.Write(ref _routes, next.ToFrozenDictionary(StringComparer.Ordinal));
         }
     }

@@ -127,6 +127,8 @@ public sealed record MetadataSpec
     /// <summary><c>eas.termination_grace_period</c>, seconds.</summary>
     public double TerminationGracePeriodSeconds { get; init; } = 30;
     public bool EnableWebservice { get; init; }
+    /// <summary><c>anonymous</c> (OpenEAS): the gateway lets calls through without a service token.</summary>
+    public bool Anonymous { get; init; }
     /// <summary><c>resource_burstable</c>: may spill into the elastic resource pool.</summary>
     public bool ResourceBurstable { get; init; }
 }

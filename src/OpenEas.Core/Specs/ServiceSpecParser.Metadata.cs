@@ -10,7 +10,7 @@ public static partial class ServiceSpecParser
     [
         "name", "instance", "cpu", "memory", "gpu", "gpu_memory", "gpu_core_percentage", "qos", "disk", "shm_size",
         "resource", "resource_burstable", "group", "type", "workspace_id", "enable_webservice", "enable_grpc",
-        "rpc", "rolling_strategy", "eas",
+        "rpc", "rolling_strategy", "eas", "anonymous",
     ];
 
     private static readonly HashSet<string> RpcKeys =
@@ -50,6 +50,7 @@ public static partial class ServiceSpecParser
         var group = r.String(md["group"], "metadata.group");
         var webservice = r.Bool(md["enable_webservice"], "metadata.enable_webservice");
         var burstable = r.Bool(md["resource_burstable"], "metadata.resource_burstable");
+        var anonymous = r.Bool(md["anonymous"], "metadata.anonymous");
 
         var type = r.String(md["type"], "metadata.type", nonEmpty: false);
         if (type is { Length: 0 })
@@ -99,6 +100,7 @@ public static partial class ServiceSpecParser
             TerminationGracePeriodSeconds = grace ?? defaults.TerminationGracePeriodSeconds,
             EnableWebservice = webservice ?? false,
             ResourceBurstable = burstable ?? false,
+            Anonymous = anonymous ?? false,
         };
         return (spec, name);
     }

@@ -96,6 +96,27 @@ public sealed class EasStore
             CREATE INDEX IF NOT EXISTS instances_by_service ON instances(service);
             """;
         cmd.ExecuteNonQuery();
+
+        // Columns added after the first release: added in place to a state.db that lacks them.
+        AddColumnIfMissing(c, "services", "previous_token", "TEXT NULL");
+        AddColumnIfMissing(c, "services", "previous_token_expires", "INTEGER NULL");
+    }
+
+    private static void AddColumnIfMissing(SqliteConnection c, string table, string column, string type)
+    {
+        using (var info = c.CreateCommand())
+        {
+            info.CommandText = $"SELECT 1 FROM pragma_table_info('{table}') WHERE name = $c";
+            info.Parameters.AddWithValue("$c", column);
+            if (info.ExecuteScalar() is not null)
+            {
+                return;
+            }
+        }
+
+        using var alter = c.CreateCommand();
+        alter.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} {type}"; // constants of this class, never input
+        alter.ExecuteNonQuery();
     }
 
     // ---- services -------------------------------------------------------------------------
@@ -339,19 +360,21 @@ public sealed class EasStore
         var sql = insert
             ? """
               INSERT INTO services(name, current_version, latest_version, desired_instances, stopped, status, reason, message,
-                  token, create_time, update_time, idle_since, janitor_warned_at)
-              VALUES($n, $cv, $lv, $di, $st, $status, $reason, $msg, $tok, $ct, $ut, $idle, $jw)
+                  token, create_time, update_time, idle_since, janitor_warned_at, previous_token, previous_token_expires)
+              VALUES($n, $cv, $lv, $di, $st, $status, $reason, $msg, $tok, $ct, $ut, $idle, $jw, $ptok, $pexp)
               """
             : """
               UPDATE services SET current_version=$cv, latest_version=$lv, desired_instances=$di, stopped=$st, status=$status,
-                  reason=$reason, message=$msg, token=$tok, update_time=$ut, idle_since=$idle, janitor_warned_at=$jw
+                  reason=$reason, message=$msg, token=$tok, update_time=$ut, idle_since=$idle, janitor_warned_at=$jw,
+                  previous_token=$ptok, previous_token_expires=$pexp
               WHERE name=$n
               """;
         using var cmd = Cmd(c, tx, sql,
             ("$n", s.Name), ("$cv", s.CurrentVersion), ("$lv", s.LatestVersion), ("$di", s.DesiredInstances),
             ("$st", s.Stopped ? 1 : 0), ("$status", s.Status), ("$reason", s.Reason), ("$msg", s.Message), ("$tok", s.Token),
             ("$ct", Ms(s.CreateTime)), ("$ut", Ms(s.UpdateTime)), ("$idle", s.IdleSince is { } i ? Ms(i) : null),
-            ("$jw", s.JanitorWarnedAt is { } w ? Ms(w) : null));
+            ("$jw", s.JanitorWarnedAt is { } w ? Ms(w) : null), ("$ptok", s.PreviousToken),
+            ("$pexp", s.PreviousTokenExpires is { } p ? Ms(p) : null));
         cmd.ExecuteNonQuery();
     }
 
@@ -370,6 +393,8 @@ public sealed class EasStore
         UpdateTime = FromMs(r.GetInt64(r.GetOrdinal("update_time"))),
         IdleSince = NullableTime(r, "idle_since"),
         JanitorWarnedAt = NullableTime(r, "janitor_warned_at"),
+        PreviousToken = r.IsDBNull(r.GetOrdinal("previous_token")) ? null : r.GetString(r.GetOrdinal("previous_token")),
+        PreviousTokenExpires = NullableTime(r, "previous_token_expires"),
     };
 
     private static SqliteCommand Cmd(SqliteConnection c, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args)

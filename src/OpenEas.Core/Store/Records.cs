@@ -13,6 +13,9 @@ public sealed record ServiceRecord
     public string Reason { get; init; } = "";
     public string Message { get; init; } = "";
     public required string Token { get; init; }
+    /// <summary>The token the last rotation replaced (null when none); accepted until <see cref="PreviousTokenExpires"/>.</summary>
+    public string? PreviousToken { get; init; }
+    public DateTimeOffset? PreviousTokenExpires { get; init; }
     public DateTimeOffset CreateTime { get; init; }
     public DateTimeOffset UpdateTime { get; init; }
     /// <summary>When the service last stopped serving (null while it runs); the janitor reads it.</summary>

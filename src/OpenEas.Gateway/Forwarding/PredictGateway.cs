@@ -121,16 +121,10 @@ public sealed partial class PredictGateway : IDisposable
             return;
         }
 
-        var authorization = context.Request.Headers.Authorization.ToString();
-        if (web && authorization.Length == 0)
+        var cookieToken = web ? context.Request.Cookies[WebCookiePrefix + service] : null;
+        if (await ServiceAuth.CheckAsync(context, route, cookieToken).ConfigureAwait(false) is { } denied)
         {
-            authorization = context.Request.Cookies[WebCookiePrefix + service] ?? "";
-        }
-
-        if (!TokenCheck.IsAuthorized(route, authorization))
-        {
-            await FailAsync(context, route, started, GatewayError.Unauthorized,
-                authorization.Length == 0 ? "missing Authorization header: send the service token" : "invalid service token").ConfigureAwait(false);
+            await FailAsync(context, route, started, GatewayError.Unauthorized, denied).ConfigureAwait(false);
             return;
         }
 

@@ -89,6 +89,22 @@ internal static class ControlApi
             return Results.Json(services.SwitchVersion(name, change.Version), EasJsonContext.Default.ServiceChangeResult);
         });
 
+        api.MapPost("/services/{name}/token", async (string name, HttpRequest request, ServiceManager services, Reconciler reconciler) =>
+        {
+            var body = await ReadBodyAsync(request).ConfigureAwait(false);
+            var grace = TimeSpan.FromHours(1);
+            if (!string.IsNullOrWhiteSpace(body)
+                && Deserialize(body, EasJsonContext.Default.TokenRotateRequest, "graceSeconds").GraceSeconds is { } seconds)
+            {
+                grace = TimeSpan.FromSeconds(seconds);
+            }
+
+            var rotated = services.RotateToken(name, grace);
+            // Publish the new token to the gateway before answering, so it works as soon as the caller has it.
+            await reconciler.ReconcileNowAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
+            return Results.Json(rotated, EasJsonContext.Default.ServiceDescription);
+        });
+
         api.MapGet("/services/{name}/versions", (string name, ServiceManager services) =>
             Results.Json(services.Versions(name), EasJsonContext.Default.ListServiceVersionInfo));
 

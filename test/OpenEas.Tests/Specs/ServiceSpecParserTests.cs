@@ -705,4 +705,17 @@ public class ServiceSpecParserTests
         Assert.True(result.IsValid, string.Join("; ", result.Errors));
         Assert.Equal(1, result.Spec!.Metadata.Instance);
     }
+
+    [Fact]
+    public void Anonymous_is_off_by_default_and_read_from_metadata()
+    {
+        Assert.False(Parse(Minimal).Spec!.Metadata.Anonymous);
+        var on = WithContainer("""{"script": "x"}""", """ "metadata": {"anonymous": true} """);
+        Assert.True(on.IsValid, string.Join("; ", on.Errors));
+        Assert.Empty(on.Warnings);
+        Assert.True(on.Spec!.Metadata.Anonymous);
+
+        var issue = SingleError(WithContainer("""{"script": "x"}""", """ "metadata": {"anonymous": "yes"} """), "metadata.anonymous");
+        Assert.Contains("true or false", issue.Message, StringComparison.Ordinal);
+    }
 }

@@ -20,6 +20,10 @@ namespace OpenEas.Contracts;
 [JsonSerializable(typeof(DebugRequest))]
 [JsonSerializable(typeof(DebugResponse))]
 [JsonSerializable(typeof(ServiceStats))]
+[JsonSerializable(typeof(MetricPoint))]
+[JsonSerializable(typeof(List<MetricPoint>))]
+[JsonSerializable(typeof(MetricSeries))]
+[JsonSerializable(typeof(List<MetricSeries>))]
 [JsonSerializable(typeof(SpecIssue))]
 [JsonSerializable(typeof(List<SpecIssue>))]
 public sealed partial class EasJsonContext : JsonSerializerContext;

@@ -177,3 +177,92 @@ public sealed class ServiceStats
     public int InFlight { get; set; }
     public int Waiting { get; set; }
 }
+
+/// <summary>One second (or minute) of a service's or an instance's load, as the metrics hub recorded it.</summary>
+public sealed class MetricPoint
+{
+    /// <summary>Start of the interval (UTC).</summary>
+    [JsonPropertyName("time")]
+    public DateTimeOffset Time { get; set; }
+
+    /// <summary>Length of the interval in seconds (1 or 60, or the query's step).</summary>
+    [JsonPropertyName("seconds")]
+    public int Seconds { get; set; } = 1;
+
+    [JsonPropertyName("requests")]
+    public long Requests { get; set; }
+
+    [JsonPropertyName("qps")]
+    public double Qps { get; set; }
+
+    [JsonPropertyName("status2xx")]
+    public long Status2xx { get; set; }
+
+    [JsonPropertyName("status4xx")]
+    public long Status4xx { get; set; }
+
+    [JsonPropertyName("status5xx")]
+    public long Status5xx { get; set; }
+
+    /// <summary>Calls the gateway answered itself (401, 404, 408, 413, 429, 450, 502, 503).</summary>
+    [JsonPropertyName("rejected")]
+    public long Rejected { get; set; }
+
+    [JsonPropertyName("p50Ms")]
+    public double P50Ms { get; set; }
+
+    [JsonPropertyName("p90Ms")]
+    public double P90Ms { get; set; }
+
+    [JsonPropertyName("p99Ms")]
+    public double P99Ms { get; set; }
+
+    [JsonPropertyName("maxMs")]
+    public double MaxMs { get; set; }
+
+    [JsonPropertyName("meanMs")]
+    public double MeanMs { get; set; }
+
+    [JsonPropertyName("bytesIn")]
+    public long BytesIn { get; set; }
+
+    [JsonPropertyName("bytesOut")]
+    public long BytesOut { get; set; }
+
+    /// <summary>Calls in flight when the interval closed.</summary>
+    [JsonPropertyName("inFlight")]
+    public int InFlight { get; set; }
+
+    /// <summary>Calls waiting for a free instance when the interval closed.</summary>
+    [JsonPropertyName("waiting")]
+    public int Waiting { get; set; }
+
+    /// <summary>Ready instances (service series) when the interval closed.</summary>
+    [JsonPropertyName("instances")]
+    public int Instances { get; set; }
+
+    /// <summary>CPU used, in percent of one core (summed over instances for a service).</summary>
+    [JsonPropertyName("cpuPercent")]
+    public double CpuPercent { get; set; }
+
+    /// <summary>Resident memory in bytes (summed over instances for a service).</summary>
+    [JsonPropertyName("memoryBytes")]
+    public long MemoryBytes { get; set; }
+}
+
+/// <summary>The answer of <c>GET /services/{name}/metrics</c>.</summary>
+public sealed class MetricSeries
+{
+    [JsonPropertyName("service")]
+    public string Service { get; set; } = "";
+
+    /// <summary>The instance, or null for the whole service.</summary>
+    [JsonPropertyName("instance")]
+    public string? Instance { get; set; }
+
+    [JsonPropertyName("step")]
+    public int Step { get; set; }
+
+    [JsonPropertyName("points")]
+    public List<MetricPoint> Points { get; set; } = [];
+}

@@ -88,6 +88,9 @@ public sealed class EasServer : IAsyncDisposable
         builder.Services.AddSingleton<Core.Janitor.Janitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Janitor.Janitor>());
         builder.Services.AddHttpForwarder();
+        builder.Services.AddSingleton(sp => new Core.Metrics.MetricsHub(sp.GetRequiredService<TimeProvider>(), Path.Combine(dataDir, "metrics.db")));
+        builder.Services.AddSingleton<Core.Metrics.MetricsCollector>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Metrics.MetricsCollector>());
         builder.Services.AddSingleton<Gateway.Logging.AccessLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Gateway.Logging.AccessLog>());
         builder.Services.AddSingleton<PredictGateway>();
@@ -101,6 +104,7 @@ public sealed class EasServer : IAsyncDisposable
         PredictGateway.Map(app);
         ControlApi.Map(app, token);
         app.MapGet("/healthz", () => Results.Text("ok"));
+        Api.PrometheusEndpoint.Map(app, token);
 
         await app.StartAsync(ct).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

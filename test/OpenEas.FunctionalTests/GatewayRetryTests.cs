@@ -55,6 +55,7 @@ public sealed class GatewayRetryTests : IAsyncLifetime
         gateway.Services.AddSingleton(new EasCoreOptions { DataDir = _dataDir });
         gateway.Services.AddSingleton<RouteTable>();
         gateway.Services.AddSingleton<AccessLog>();
+        gateway.Services.AddSingleton(new Core.Metrics.MetricsHub(TimeProvider.System, storePath: null));
         gateway.Services.AddHttpForwarder();
         gateway.Services.AddSingleton<PredictGateway>();
         _gateway = gateway.Build();

@@ -163,9 +163,10 @@ public class LifecycleTests
             }
         }, gone => gone, Long, "the service to be gone");
 
-        Assert.All(pids, pid => Assert.False(Processes.Alive(pid)));
+        Assert.All(pids, pid => Assert.False(Processes.Alive(pid), $"pid {pid} is still alive"));
         Assert.Empty(Processes.OfDataDir(server.DataDir));
-        Assert.False(Directory.Exists(Path.Combine(server.DataDir, "instances", "doomed")));
+        var dir = Path.Combine(server.DataDir, "instances", "doomed");
+        Assert.False(Directory.Exists(dir), Directory.Exists(dir) ? "left behind: " + string.Join(", ", Directory.EnumerateFileSystemEntries(dir, "*", SearchOption.AllDirectories)) : "");
         Assert.DoesNotContain(await server.Client.ListServicesAsync(), s => s.ServiceName == "doomed");
     }
 

@@ -103,6 +103,21 @@ public sealed class Reconciler : BackgroundService
         return list;
     }
 
+    /// <summary>Every started instance with a process: (service, instance, pid), for the metrics collector.</summary>
+    public List<(string Service, string Instance, int Pid)> LiveInstances()
+    {
+        var list = new List<(string, string, int)>();
+        foreach (var a in _agents.Values)
+        {
+            if (!a.Done && a.Pid is { } pid)
+            {
+                list.Add((a.Service, a.Id, pid));
+            }
+        }
+
+        return list;
+    }
+
     /// <summary>The directory of a live instance (for its logs), or null.</summary>
     public string? InstanceDirectory(string service, string instance) =>
         _agents.TryGetValue(instance, out var a) && a.Service == service ? a.Directory : null;

@@ -80,16 +80,11 @@ public sealed class ServiceEndpoint
     }
 }
 
-/// <summary>Per-service state that outlives route snapshots: the wait queue for busy instances, the rate limiter and counters.</summary>
+/// <summary>Per-service state that outlives route snapshots: the wait queue for busy instances and the rate limiter.</summary>
 public sealed class ServiceGate : IDisposable
 {
     private readonly SemaphoreSlim _freed = new(0, int.MaxValue);
     private int _waiting;
-    private long _requests;
-    private long _success;
-    private long _clientErrors;
-    private long _serverErrors;
-    private long _rejected;
 
     internal ServiceGate(int rateLimit)
     {
@@ -137,34 +132,6 @@ public sealed class ServiceGate : IDisposable
             _freed.Release();
         }
     }
-
-    /// <summary>Counts one answered call by its status.</summary>
-    public void Count(int status, bool rejectedByGateway)
-    {
-        Interlocked.Increment(ref _requests);
-        if (rejectedByGateway)
-        {
-            Interlocked.Increment(ref _rejected);
-        }
-
-        if (status < 400)
-        {
-            Interlocked.Increment(ref _success);
-        }
-        else if (status < 500)
-        {
-            Interlocked.Increment(ref _clientErrors);
-        }
-        else
-        {
-            Interlocked.Increment(ref _serverErrors);
-        }
-    }
-
-    /// <summary>Totals since the server started: calls, 2xx/3xx, 4xx, 5xx, and calls the gateway answered itself.</summary>
-    public (long Requests, long Success, long ClientErrors, long ServerErrors, long Rejected) Totals =>
-        (Interlocked.Read(ref _requests), Interlocked.Read(ref _success), Interlocked.Read(ref _clientErrors),
-            Interlocked.Read(ref _serverErrors), Interlocked.Read(ref _rejected));
 
     public void Dispose()
     {

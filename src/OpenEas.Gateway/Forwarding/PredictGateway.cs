@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenEas.Contracts;
+using OpenEas.Core.Metrics;
 using OpenEas.Core.Routing;
 using OpenEas.Gateway.Auth;
 using OpenEas.Gateway.Balancing;
@@ -34,11 +35,14 @@ public sealed partial class PredictGateway : IDisposable
     private readonly ILogger<PredictGateway> _logger;
     private readonly TimeProvider _time;
     private readonly AccessLog _accessLog;
+    private readonly MetricsHub _metrics;
     private readonly HttpMessageInvoker _invoker;
     private ForwarderRequestConfig _config = new() { ActivityTimeout = RoutePolicy.Default.Timeout };
 
-    public PredictGateway(RouteTable routes, IHttpForwarder forwarder, ILogger<PredictGateway> logger, TimeProvider time, AccessLog accessLog)
+    public PredictGateway(RouteTable routes, IHttpForwarder forwarder, ILogger<PredictGateway> logger, TimeProvider time, AccessLog accessLog,
+        MetricsHub metrics)
     {
+        _metrics = metrics;
         _routes = routes;
         _forwarder = forwarder;
         _logger = logger;
@@ -353,8 +357,15 @@ public sealed partial class PredictGateway : IDisposable
 
     private void Complete(HttpContext context, ServiceRoute? route, ServiceEndpoint? endpoint, long started, int status, bool rejected)
     {
-        route?.Gate.Count(status, rejected);
-        _accessLog.Record(context, route?.Name, endpoint?.InstanceId, status, _time.GetElapsedTime(started));
+        var elapsed = _time.GetElapsedTime(started);
+        if (route is not null)
+        {
+            // Only known services get series: random names must not grow the metrics without bound.
+            _metrics.Record(route.Name, endpoint?.InstanceId, status, rejected, elapsed, context.Request.ContentLength ?? 0,
+                context.Response.ContentLength ?? 0);
+        }
+
+        _accessLog.Record(context, route?.Name, endpoint?.InstanceId, status, elapsed);
     }
 
     private async Task FailAsync(HttpContext context, ServiceRoute? route, long started, GatewayError error, string message,

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using OpenEas.Contracts;
 using OpenEas.Core.Control;
+using OpenEas.Core.Metrics;
 using OpenEas.Core.Reconcile;
 using OpenEas.Core.Routing;
 using OpenEas.Core.Runtime;
@@ -135,11 +136,11 @@ internal static class ControlApi
                 EasJsonContext.Default.DebugResponse);
         });
 
-        api.MapGet("/services/{name}/stats", (string name, ServiceManager services, RouteTable routes) =>
+        api.MapGet("/services/{name}/stats", (string name, ServiceManager services, RouteTable routes, MetricsHub metrics) =>
         {
             services.Describe(name);
             var route = routes.Find(name);
-            var (requests, success, clientErrors, serverErrors, rejected) = route?.Gate.Totals ?? default;
+            var (requests, success, clientErrors, serverErrors, rejected) = metrics.Totals(name);
             return Results.Json(new ServiceStats
             {
                 Requests = requests,
@@ -151,6 +152,35 @@ internal static class ControlApi
                 Waiting = route?.Gate.Waiting ?? 0,
             }, EasJsonContext.Default.ServiceStats);
         });
+
+        api.MapGet("/services/{name}/metrics", (string name, string? instance, string? from, string? to, int? step,
+            ServiceManager services, MetricsHub metrics, TimeProvider time) =>
+        {
+            services.Describe(name);
+            var now = time.GetUtcNow();
+            var end = ParseTime(to, "to") ?? now;
+            var start = ParseTime(from, "from") ?? end - TimeSpan.FromMinutes(5);
+            if (start >= end)
+            {
+                throw new ControlException(400, ErrorCodes.BadRequest, "from must be before to", [new SpecIssue("from", "must be before to")]);
+            }
+
+            var resolution = step ?? (end - start > MetricsHub.SecondRetention ? 60 : 1);
+            if (resolution is < 1 or > 86_400)
+            {
+                throw new ControlException(400, ErrorCodes.BadRequest, "step must be 1-86400 seconds", [new SpecIssue("step", "must be 1-86400 seconds")]);
+            }
+
+            return Results.Json(metrics.Query(name, instance, start, end, resolution), EasJsonContext.Default.MetricSeries);
+        });
+
+        api.MapGet("/metrics/services", (ServiceManager services, MetricsHub metrics) =>
+            Results.Json(services.List().Select(s => new MetricSeries
+            {
+                Service = s.ServiceName,
+                Step = 1,
+                Points = metrics.Latest(s.ServiceName) is { } p ? [p] : [],
+            }).ToList(), EasJsonContext.Default.ListMetricSeries));
 
         api.MapGet("/services/{name}/logs", async (string name, string? instance, int? tail, bool? follow, HttpContext context,
             ServiceManager services, Reconciler reconciler, IInstanceRuntime runtime, TimeProvider time) =>
@@ -182,6 +212,29 @@ internal static class ControlApi
 
             return Results.Empty;
         });
+    }
+
+    /// <summary>A time given as Unix seconds, or as an ISO 8601 instant, or a negative offset like <c>-10m</c> from now.</summary>
+    private static DateTimeOffset? ParseTime(string? value, string name)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        if (long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var unix))
+        {
+            return DateTimeOffset.FromUnixTimeSeconds(unix);
+        }
+
+        if (DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal, out var time))
+        {
+            return time;
+        }
+
+        throw new ControlException(400, ErrorCodes.BadRequest, $"{name}: \"{value}\" is not Unix seconds or an ISO 8601 time",
+            [new SpecIssue(name, "Unix seconds or an ISO 8601 time")]);
     }
 
     private static async Task<string> ReadBodyAsync(HttpRequest request)

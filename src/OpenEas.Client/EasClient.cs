@@ -147,6 +147,39 @@ public sealed class EasClient : IDisposable
     public Task<ServiceStats> GetStatsAsync(string name, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, $"api/v2/services/{Esc(name)}/stats", null, EasJsonContext.Default.ServiceStats, ct);
 
+    /// <summary>Per-second (or per-step) points of a service or one of its instances; default: the last 5 minutes.</summary>
+    public Task<MetricSeries> GetMetricsAsync(string name, string? instance = null, DateTimeOffset? from = null, DateTimeOffset? to = null,
+        int? step = null, CancellationToken ct = default)
+    {
+        var query = new List<string>();
+        if (instance is not null)
+        {
+            query.Add("instance=" + Uri.EscapeDataString(instance));
+        }
+
+        if (from is { } f)
+        {
+            query.Add("from=" + f.ToUnixTimeSeconds());
+        }
+
+        if (to is { } t)
+        {
+            query.Add("to=" + t.ToUnixTimeSeconds());
+        }
+
+        if (step is { } s)
+        {
+            query.Add("step=" + s);
+        }
+
+        var path = $"api/v2/services/{Esc(name)}/metrics" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
+        return SendAsync(HttpMethod.Get, path, null, EasJsonContext.Default.MetricSeries, ct);
+    }
+
+    /// <summary>The latest closed second of every service.</summary>
+    public Task<List<MetricSeries>> GetLatestMetricsAsync(CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, "api/v2/metrics/services", null, EasJsonContext.Default.ListMetricSeries, ct);
+
     // ---- calling services -----------------------------------------------------------------
 
     /// <summary>

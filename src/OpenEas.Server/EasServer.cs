@@ -91,6 +91,8 @@ public sealed class EasServer : IAsyncDisposable
         builder.Services.AddSingleton(sp => new Core.Metrics.MetricsHub(sp.GetRequiredService<TimeProvider>(), Path.Combine(dataDir, "metrics.db")));
         builder.Services.AddSingleton<Core.Metrics.MetricsCollector>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Metrics.MetricsCollector>());
+        builder.Services.AddSingleton<Core.Scaling.AutoscalerService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Scaling.AutoscalerService>());
         builder.Services.AddSingleton<Gateway.Logging.AccessLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Gateway.Logging.AccessLog>());
         builder.Services.AddSingleton<PredictGateway>();

@@ -158,6 +158,25 @@ public sealed class ServiceManager
         return new ServiceChangeResult { Service = Describe(name), Change = "scaled" };
     }
 
+    /// <summary>Applies an autoscaler decision: the instance count only, with the decision's reason as the event.</summary>
+    public void Autoscale(string name, int instances, string reason)
+    {
+        lock (_writeLock)
+        {
+            var service = Get(name);
+            if (service.DesiredInstances == instances || service.Stopped || service.Status == ServiceStates.Deleting)
+            {
+                return;
+            }
+
+            var now = _time.GetUtcNow();
+            _store.UpdateService(service with { DesiredInstances = instances, UpdateTime = now });
+            _store.AddEvent(name, now, "Normal", "Autoscaled", reason);
+        }
+
+        _reconciler.Trigger();
+    }
+
     private void ScaleLocked(ServiceRecord service, int instances, DateTimeOffset now)
     {
         if (service.DesiredInstances == instances)
@@ -379,12 +398,14 @@ public sealed class ServiceManager
             yield return new SpecIssue("metadata.type", $"{Kept}: async (queue) services are not available yet; the service is served synchronously");
         }
 
-        foreach (var key in new[] { "autoscaler", "cronscaler" })
+        if (raw["cronscaler"] is not null)
         {
-            if (raw[key] is not null)
-            {
-                yield return new SpecIssue(key, $"{Kept}: scaling follows metadata.instance for now");
-            }
+            yield return new SpecIssue("cronscaler", $"{Kept}: scheduled scaling is not available yet");
+        }
+
+        if (spec.Autoscaler?.Targets.Any(t => t.Metric == "backlog") == true)
+        {
+            yield return new SpecIssue("autoscaler", $"{Kept}: the backlog metric needs async services, which are not available yet");
         }
 
         if (spec.Metadata.Gpu > 0)

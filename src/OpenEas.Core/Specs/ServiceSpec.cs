@@ -17,6 +17,9 @@ public sealed record ServiceSpec
     public ProcessorSpec? Processor { get; init; }
     public required MetadataSpec Metadata { get; init; }
 
+    /// <summary><c>autoscaler</c>, or null when the instance count is fixed.</summary>
+    public AutoscalerSpec? Autoscaler { get; init; }
+
     /// <summary>The container that serves traffic (the first one).</summary>
     public ContainerSpec? Main => Containers.Count > 0 ? Containers[0] : null;
 }

@@ -115,7 +115,7 @@ public static partial class ServiceSpecParser
         var containers = ReadContainers(r, raw["containers"]);
         var storage = ReadStorage(r, raw["storage"]);
         var processor = ReadProcessor(r, raw);
-        ReadAutoscaler(r, raw["autoscaler"]);
+        var autoscaler = ReadAutoscaler(r, raw["autoscaler"]);
         foreach (var key in new[] { "features", "labels", "networking", "cloud", "cronscaler" })
         {
             r.Object(raw[key], key);
@@ -141,6 +141,7 @@ public static partial class ServiceSpecParser
             Storage = storage,
             Processor = processor,
             Metadata = metadata,
+            Autoscaler = autoscaler,
         };
         return new SpecParseResult(spec, r.Errors, r.Warnings);
     }
@@ -249,47 +250,5 @@ public static partial class ServiceSpecParser
                 WarmUpDataPath = warmUp,
             }
             : null;
-    }
-
-    private static void ReadAutoscaler(SpecReader r, JsonNode? node)
-    {
-        var obj = r.Object(node, "autoscaler");
-        if (obj is null)
-        {
-            return;
-        }
-
-        var min = r.Integer(obj["min"], "autoscaler.min", 0, 1000, "an integer 0-1000");
-        var max = r.Integer(obj["max"], "autoscaler.max", 1, 1000, "an integer 1-1000");
-        if (min is { } lo && max is { } hi && lo > hi)
-        {
-            r.Error("autoscaler.min", $"must not exceed autoscaler.max ({hi}), got {lo}");
-        }
-
-        var strategies = r.Array(obj["scaleStrategies"], "autoscaler.scaleStrategies");
-        if (strategies is null)
-        {
-            return;
-        }
-
-        for (var i = 0; i < strategies.Count; i++)
-        {
-            var path = SpecReader.Index("autoscaler.scaleStrategies", i);
-            var s = r.Object(strategies[i], path);
-            if (s is null)
-            {
-                continue;
-            }
-
-            if (r.String(s["metricName"], path + ".metricName") is null && s["metricName"] is null)
-            {
-                r.Error(path + ".metricName", "required");
-            }
-
-            if (r.Number(s["threshold"], path + ".threshold", 0, false, "a number > 0") is null && s["threshold"] is null)
-            {
-                r.Error(path + ".threshold", "required");
-            }
-        }
     }
 }

@@ -675,8 +675,10 @@ public class ServiceSpecParserTests
     }
 
     [Theory]
-    [InlineData("""{"min": 5, "max": 2}""", "autoscaler.min")]
-    [InlineData("""{"min": "one"}""", "autoscaler.min")]
+    [InlineData("""{"min": 5, "max": 2, "scaleStrategies": [{"metricName": "qps", "threshold": 10}]}""", "autoscaler.min")]
+    [InlineData("""{"min": "one", "strategies": {"qps": 10}}""", "autoscaler.min")]
+    [InlineData("""{"min": 1, "max": 2}""", "autoscaler.scaleStrategies")]
+    [InlineData("""{"scaleStrategies": [{"metricName": "gpu_mem", "threshold": 10}]}""", "autoscaler.scaleStrategies[0].metricName")]
     [InlineData("""{"min": 1, "max": 2, "scaleStrategies": [{"metricName": "qps"}]}""", "autoscaler.scaleStrategies[0].threshold")]
     [InlineData("[]", "autoscaler")]
     public void Autoscaler_is_checked_lightly(string autoscaler, string path)

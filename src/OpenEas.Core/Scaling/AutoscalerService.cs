@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using OpenEas.Contracts;
+using OpenEas.Core.Control;
+using OpenEas.Core.Metrics;
+using OpenEas.Core.Reconcile;
+using OpenEas.Core.Store;
+
+namespace OpenEas.Core.Scaling;
+
+/// <summary>
+/// Once a second, for every running service with an <c>autoscaler</c>: reads the last minute of its load from
+/// the metrics hub, asks <see cref="Autoscaler.Decide"/>, and applies a changed count (with the reason as an event).
+/// </summary>
+public sealed class AutoscalerService : BackgroundService
+{
+    private readonly EasStore _store;
+    private readonly ServiceManager _services;
+    private readonly Reconciler _reconciler;
+    private readonly MetricsHub _metrics;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, AutoscalerState> _states = new(StringComparer.Ordinal);
+
+    public AutoscalerService(EasStore store, ServiceManager services, Reconciler reconciler, MetricsHub metrics, TimeProvider time)
+    {
+        _store = store;
+        _services = services;
+        _reconciler = reconciler;
+        _metrics = metrics;
+        _time = time;
+    }
+
+    /// <summary>The last decisions per service (newest last), for <c>desc</c>.</summary>
+    public ConcurrentDictionary<string, List<(DateTimeOffset Time, string Reason)>> Decisions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>One round of decisions (the loop's body; tests drive it with a fake clock).</summary>
+    public void DecideOnce()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var service in _store.ListServices())
+        {
+            if (service.Stopped || service.Status is ServiceStates.Deleting
+                || _reconciler.SpecFor(service.Name, service.CurrentVersion)?.Autoscaler is not { } spec)
+            {
+                _states.TryRemove(service.Name, out _);
+                continue;
+            }
+
+            var window = TimeSpan.FromSeconds(Math.Max(spec.StableWindowSeconds, spec.PanicWindowSeconds));
+            var points = _metrics.Query(service.Name, null, now - window, now, 1).Points;
+            var samples = points.Select(p => new LoadSample(p.Time, p.Instances, p.Requests, p.InFlight, p.CpuPercent, 0)).ToList();
+            var state = _states.GetOrAdd(service.Name, _ => new AutoscalerState());
+            var decision = Autoscaler.Decide(spec, samples, service.DesiredInstances, state, now);
+            if (decision.Desired != service.DesiredInstances)
+            {
+                _services.Autoscale(service.Name, decision.Desired, decision.Reason);
+                var log = Decisions.GetOrAdd(service.Name, _ => []);
+                lock (log)
+                {
+                    log.Add((now, decision.Reason));
+                    if (log.Count > 20)
+                    {
+                        log.RemoveAt(0);
+                    }
+                }
+            }
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            // Just after the metrics collector closed the second.
+            var now = _time.GetUtcNow();
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(1000 - now.Millisecond + 60), _time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            try
+            {
+                DecideOnce();
+            }
+            catch (Exception ex) when (ex is ControlException or Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                // A service deleted meanwhile, or a busy disk: the next second decides again.
+            }
+        }
+    }
+}

@@ -172,7 +172,7 @@ public sealed class ServiceStats
     public long Success { get; set; }
     public long ClientErrors { get; set; }
     public long ServerErrors { get; set; }
-    /// <summary>Calls the gateway answered itself (401, 404, 408, 413, 429, 450, 503, 502).</summary>
+    /// <summary>Calls the gateway answered itself (401, 404, 408, 413, 429, 450, 499, 502, 503).</summary>
     public long Rejected { get; set; }
     public int InFlight { get; set; }
     public int Waiting { get; set; }
@@ -204,7 +204,7 @@ public sealed class MetricPoint
     [JsonPropertyName("status5xx")]
     public long Status5xx { get; set; }
 
-    /// <summary>Calls the gateway answered itself (401, 404, 408, 413, 429, 450, 502, 503).</summary>
+    /// <summary>Calls the gateway answered itself (401, 404, 408, 413, 429, 450, 499, 502, 503).</summary>
     [JsonPropertyName("rejected")]
     public long Rejected { get; set; }
 

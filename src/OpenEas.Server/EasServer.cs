@@ -93,6 +93,7 @@ public sealed class EasServer : IAsyncDisposable
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Metrics.MetricsCollector>());
         builder.Services.AddSingleton<Core.Scaling.AutoscalerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Scaling.AutoscalerService>());
+        builder.Services.AddSingleton<IZeroActivator>(sp => sp.GetRequiredService<Core.Scaling.AutoscalerService>());
         builder.Services.AddSingleton<Gateway.Logging.AccessLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Gateway.Logging.AccessLog>());
         builder.Services.AddSingleton<PredictGateway>();

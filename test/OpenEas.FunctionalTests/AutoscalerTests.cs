@@ -35,3 +35,38 @@ public class AutoscalerTests
         Assert.Equal(3, (await server.Client.DescribeServiceAsync("elastic")).DesiredInstance);
     }
 }
+
+public class ScaleFromZeroTests
+{
+    [Fact]
+    public async Task A_call_to_a_service_at_zero_instances_is_held_until_one_starts_and_then_answered()
+    {
+        await using var server = await TestServer.StartAsync();
+        var created = await server.Client.CreateServiceAsync($$"""
+            {
+              "name": "sleepy",
+              "containers": [{ "script": "exec python3 {{Repo.EchoApp}}" }],
+              "metadata": { "instance": 0, "cpu": 0.1, "memory": 64 },
+              "autoscaler": { "min": 0, "max": 2, "scaleStrategies": [{ "metricName": "qps", "threshold": 50 }] }
+            }
+            """);
+        await server.WaitForStatusAsync("sleepy", ServiceStates.Running, running: 0);
+        Assert.Empty(await server.Client.ListInstancesAsync("sleepy"));
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 3).Select(i =>
+            server.Client.PredictAsync("sleepy", created.AccessToken, System.Text.Encoding.UTF8.GetBytes($"wake up {i}"))));
+        for (var i = 0; i < answers.Length; i++)
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, answers[i].Status);
+            Assert.Equal($"wake up {i}", answers[i].BodyText);
+        }
+
+        Assert.Equal(1, (await server.Client.DescribeServiceAsync("sleepy")).DesiredInstance);
+        var events = await server.Client.ListEventsAsync("sleepy", 200);
+        Assert.Contains(events, e => e.Reason == "Autoscaled" && e.Message.Contains("arrived at zero", StringComparison.Ordinal));
+        var coldStart = await Poll.UntilAsync(() => server.Client.ListEventsAsync("sleepy", 200),
+            list => list.Any(e => e.Reason == "ColdStart"), TimeSpan.FromSeconds(10), "the cold start to be reported");
+        Assert.Single(coldStart, e => e.Reason == "ColdStart");
+        Assert.Contains(" ms", coldStart.Single(e => e.Reason == "ColdStart").Message, StringComparison.Ordinal);
+    }
+}

@@ -185,6 +185,7 @@ public sealed class MetricsHub
         var useMinutes = step >= 60 || from < _time.GetUtcNow() - SecondRetention;
         var raw = (useMinutes ? series.Minutes : series.Seconds).Range(from, to);
         var resolution = useMinutes ? 60 : 1;
+        result.Step = Math.Max(step, resolution);
         result.Points = step <= resolution ? raw : Aggregate(raw, step);
         return result;
     }
@@ -241,14 +242,21 @@ public sealed class MetricsHub
         };
         Percentiles(point, latency);
         series.Seconds.Add(point);
-        series.AddToMinute(point, latency);
         lock (_pending)
         {
-            _pending.Add((key, MetricsStore.SecondResolution, point));
-            if (series.TryCloseMinute(second) is { } minute)
+            // A second of a new minute closes the one before, even if its :59 was never closed (a stall, a restart).
+            if (series.CloseMinuteBefore(second) is { } minute)
             {
                 series.Minutes.Add(minute);
                 _pending.Add((key, MetricsStore.MinuteResolution, minute));
+            }
+
+            series.AddToMinute(point, latency);
+            _pending.Add((key, MetricsStore.SecondResolution, point));
+            if (second % 60 == 59 && series.CloseMinuteBefore(second + 1) is { } complete)
+            {
+                series.Minutes.Add(complete);
+                _pending.Add((key, MetricsStore.MinuteResolution, complete));
             }
         }
     }
@@ -326,9 +334,20 @@ public sealed class MetricsHub
             {
                 s.Series.SeenAt = now;
             }
-            else if (now - s.Series.SeenAt > SecondRetention && s.Instances.IsEmpty)
+            else if (now - s.Series.SeenAt > SecondRetention && s.Instances.IsEmpty && _services.TryRemove(s.Name, out _))
             {
-                _services.TryRemove(s.Name, out _);
+                foreach (var code in new[] { "2xx", "4xx", "5xx" })
+                {
+                    _requests.RemoveLabelled(s.Name, code);
+                }
+
+                _rejections.RemoveLabelled(s.Name);
+                _duration.RemoveLabelled(s.Name);
+                _bytesIn.RemoveLabelled(s.Name);
+                _bytesOut.RemoveLabelled(s.Name);
+                _inFlight.RemoveLabelled(s.Name);
+                _waiting.RemoveLabelled(s.Name);
+                _ready.RemoveLabelled(s.Name);
             }
         }
     }
@@ -365,15 +384,17 @@ public sealed class MetricsHub
             _minuteLatency.Add(latency);
         }
 
-        public MetricPoint? TryCloseMinute(long second)
+        /// <summary>Closes the minute being accumulated if <paramref name="second"/> belongs to a later one.</summary>
+        public MetricPoint? CloseMinuteBefore(long second)
         {
-            if (second % 60 != 59 || _minute.Count == 0)
+            if (_minute.Count == 0 || _minute[0].Time.ToUnixTimeSeconds() / 60 == second / 60)
             {
                 return null;
             }
 
+            var start = _minute[0].Time.ToUnixTimeSeconds() / 60 * 60;
             var minute = Aggregate(_minute, 60)[0];
-            minute.Time = DateTimeOffset.FromUnixTimeSeconds(second - 59);
+            minute.Time = DateTimeOffset.FromUnixTimeSeconds(start);
             minute.Seconds = 60;
             minute.Qps = Math.Round(minute.Requests / 60.0, 3);
             minute.P50Ms = minute.P90Ms = minute.P99Ms = minute.MaxMs = 0;

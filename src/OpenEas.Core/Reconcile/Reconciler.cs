@@ -453,7 +453,8 @@ public sealed class Reconciler : BackgroundService
     private static RoutePolicy PolicyOf(ServiceSpec? spec) => spec is null
         ? RoutePolicy.Default
         : new RoutePolicy(TimeSpan.FromMilliseconds(spec.Metadata.Rpc.KeepaliveMs), spec.Metadata.Rpc.MaxConcurrency,
-            spec.Metadata.Rpc.MaxQueueSize, spec.Metadata.Rpc.RateLimit, spec.Metadata.Rpc.MaxBodySize, spec.Metadata.EnableWebservice);
+            spec.Metadata.Rpc.MaxQueueSize, spec.Metadata.Rpc.RateLimit, spec.Metadata.Rpc.MaxBodySize, spec.Metadata.EnableWebservice,
+            spec.Autoscaler is { Min: 0 });
 
     private InstanceAgent NewAgent(string id, string service, int version, ServiceSpec spec, DateTimeOffset createTime) =>
         new(id, service, version, spec, Path.Combine(_options.InstancesDir, service, id), spec.Metadata.Cpu, spec.Metadata.Memory,

@@ -10,10 +10,23 @@ namespace OpenEas.Core.Routing;
 /// <param name="RateLimit">Calls per second for the whole service; 0 = off; beyond: 429.</param>
 /// <param name="MaxBodySize">Largest request body in bytes; beyond: 413.</param>
 /// <param name="EnableWebservice">Also served as a web app at <c>/web/{service}/</c>.</param>
+/// <param name="ScalesFromZero">The autoscaler may take it to zero: a call that finds no instance is held while one starts.</param>
 public sealed record RoutePolicy(TimeSpan Timeout, int MaxConcurrency, int MaxQueuePerInstance, int RateLimit, long MaxBodySize,
-    bool EnableWebservice)
+    bool EnableWebservice, bool ScalesFromZero = false)
 {
     public static readonly RoutePolicy Default = new(TimeSpan.FromMinutes(10), 0, 64, 0, 64L * 1024 * 1024, false);
+
+    /// <summary>Calls held per service while it starts from zero; more get 503.</summary>
+    public const int MaxHeldFromZero = 1000;
+}
+
+/// <summary>Wakes a service that is at zero instances because a call arrived (the autoscaler implements it).</summary>
+public interface IZeroActivator
+{
+    void Activate(string service);
+
+    /// <summary>The first instance became Ready for a held call, after <paramref name="coldStart"/>.</summary>
+    void Activated(string service, TimeSpan coldStart);
 }
 
 /// <summary>One Ready instance as the gateway sees it: requests in flight and passive health.</summary>
@@ -219,6 +232,7 @@ public sealed class RouteTable : IDisposable
 
             if (!_gates.TryGetValue(service, out var gate) || gate.RateLimit != policy.RateLimit)
             {
+                // Calls still holding the old gate see a disposed limiter and pass (see the gateway).
                 gate?.Limiter?.Dispose();
                 gate = new ServiceGate(policy.RateLimit);
                 _gates[service] = gate;
@@ -240,7 +254,11 @@ public sealed class RouteTable : IDisposable
     {
         lock (_writeLock)
         {
-            _gates.Remove(service);
+            if (_gates.Remove(service, out var gate))
+            {
+                gate.Limiter?.Dispose();
+            }
+
             if (!_routes.ContainsKey(service))
             {
                 return;

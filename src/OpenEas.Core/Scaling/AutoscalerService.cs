@@ -12,7 +12,7 @@ namespace OpenEas.Core.Scaling;
 /// Once a second, for every running service with an <c>autoscaler</c>: reads the last minute of its load from
 /// the metrics hub, asks <see cref="Autoscaler.Decide"/>, and applies a changed count (with the reason as an event).
 /// </summary>
-public sealed class AutoscalerService : BackgroundService
+public sealed class AutoscalerService : BackgroundService, Routing.IZeroActivator
 {
     private readonly EasStore _store;
     private readonly ServiceManager _services;
@@ -20,6 +20,7 @@ public sealed class AutoscalerService : BackgroundService
     private readonly MetricsHub _metrics;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, AutoscalerState> _states = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _activating = new(StringComparer.Ordinal);
 
     public AutoscalerService(EasStore store, ServiceManager services, Reconciler reconciler, MetricsHub metrics, TimeProvider time)
     {
@@ -32,6 +33,32 @@ public sealed class AutoscalerService : BackgroundService
 
     /// <summary>The last decisions per service (newest last), for <c>desc</c>.</summary>
     public ConcurrentDictionary<string, List<(DateTimeOffset Time, string Reason)>> Decisions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>A call found the service at zero: start its activation replicas now, without waiting for the next second.</summary>
+    public void Activate(string service)
+    {
+        var record = _store.GetService(service);
+        if (record is null || record.DesiredInstances > 0 || record.Stopped
+            || _reconciler.SpecFor(service, record.CurrentVersion)?.Autoscaler is not { Min: 0 } spec)
+        {
+            return;
+        }
+
+        var state = _states.GetOrAdd(service, _ => new AutoscalerState());
+        state.LastTraffic = _time.GetUtcNow();
+        _activating[service] = true;
+        _services.Autoscale(service, Math.Min(spec.ActivationReplicas, spec.Max), "a call arrived at zero instances: 0 → " + Math.Min(spec.ActivationReplicas, spec.Max));
+    }
+
+    public void Activated(string service, TimeSpan coldStart)
+    {
+        // Reported once per activation, by the first held call that gets through.
+        if (_activating.TryRemove(service, out _) && _store.GetService(service) is not null)
+        {
+            _store.AddEvent(service, _time.GetUtcNow(), "Normal", "ColdStart",
+                $"started from zero in {coldStart.TotalMilliseconds:0} ms; the held calls went on");
+        }
+    }
 
     /// <summary>One round of decisions (the loop's body; tests drive it with a fake clock).</summary>
     public void DecideOnce()

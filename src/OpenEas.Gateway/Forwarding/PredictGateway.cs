@@ -36,13 +36,15 @@ public sealed partial class PredictGateway : IDisposable
     private readonly TimeProvider _time;
     private readonly AccessLog _accessLog;
     private readonly MetricsHub _metrics;
+    private readonly IZeroActivator? _activator;
     private readonly HttpMessageInvoker _invoker;
     private ForwarderRequestConfig _config = new() { ActivityTimeout = RoutePolicy.Default.Timeout };
 
     public PredictGateway(RouteTable routes, IHttpForwarder forwarder, ILogger<PredictGateway> logger, TimeProvider time, AccessLog accessLog,
-        MetricsHub metrics)
+        MetricsHub metrics, IZeroActivator? activator = null)
     {
         _metrics = metrics;
+        _activator = activator;
         _routes = routes;
         _forwarder = forwarder;
         _logger = logger;
@@ -125,21 +127,9 @@ public sealed partial class PredictGateway : IDisposable
             return;
         }
 
-        var cookieToken = web ? context.Request.Cookies[WebCookiePrefix + service] : null;
-        if (await ServiceAuth.CheckAsync(context, route, cookieToken).ConfigureAwait(false) is { } denied)
-        {
-            await FailAsync(context, route, started, GatewayError.Unauthorized, denied).ConfigureAwait(false);
-            return;
-        }
-
         var policy = route.Policy;
-        if (route.Gate.Limiter is { } limiter && !TryAcquire(limiter))
-        {
-            await FailAsync(context, route, started, GatewayError.RateLimited,
-                $"service \"{service}\" is limited to {policy.RateLimit} calls per second (rpc.rate_limit)").ConfigureAwait(false);
-            return;
-        }
 
+        // Size limits first: checking a signature reads the body.
         if (context.Request.ContentLength > policy.MaxBodySize)
         {
             await FailAsync(context, route, started, GatewayError.BodyTooLarge,
@@ -150,6 +140,32 @@ public sealed partial class PredictGateway : IDisposable
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
         {
             size.MaxRequestBodySize = policy.MaxBodySize;
+        }
+
+        var cookieToken = web ? context.Request.Cookies[WebCookiePrefix + service] : null;
+        string? denied;
+        try
+        {
+            denied = await ServiceAuth.CheckAsync(context, route, cookieToken).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await FailAsync(context, route, started, GatewayError.BodyTooLarge,
+                $"the body is larger than the service accepts ({policy.MaxBodySize} bytes, rpc.max_body_size)").ConfigureAwait(false);
+            return;
+        }
+
+        if (denied is not null)
+        {
+            await FailAsync(context, route, started, GatewayError.Unauthorized, denied).ConfigureAwait(false);
+            return;
+        }
+
+        if (route.Gate.Limiter is { } limiter && !TryAcquire(limiter))
+        {
+            await FailAsync(context, route, started, GatewayError.RateLimited,
+                $"service \"{service}\" is limited to {policy.RateLimit} calls per second (rpc.rate_limit)").ConfigureAwait(false);
+            return;
         }
 
         // The keepalive bounds the whole call, waiting included.
@@ -210,9 +226,9 @@ public sealed partial class PredictGateway : IDisposable
                 Log.Ejected(_logger, service, endpoint.InstanceId, EjectFor.TotalSeconds);
             }
 
-            // Nothing of the call reached the instance and nothing came back: another instance may take it.
+            // The instance could not be reached and nothing of the call was read: another instance may take it.
             if (attempt == 0 && error == ForwarderError.Request && body is { Touched: false } && !context.Response.HasStarted
-                && !deadline.IsCancellationRequested)
+                && !deadline.IsCancellationRequested && NeverConnected(context.Features.Get<IForwarderErrorFeature>()?.Exception))
             {
                 refused = endpoint;
                 context.Response.StatusCode = StatusCodes.Status200OK;
@@ -245,6 +261,17 @@ public sealed partial class PredictGateway : IDisposable
     /// <summary>A Ready instance with a free slot (reserved), waiting in the service's queue when all are busy.</summary>
     private async ValueTask<(ServiceEndpoint? Endpoint, GatewayError? Error)> AcquireAsync(ServiceRoute route, ServiceEndpoint? exclude, CancellationToken ct)
     {
+        if (route.Endpoints.Length == 0 && route.Policy.ScalesFromZero && _activator is not null)
+        {
+            var woken = await HoldUntilReadyAsync(route, ct).ConfigureAwait(false);
+            if (woken is null)
+            {
+                return (null, ct.IsCancellationRequested ? GatewayError.Timeout : GatewayError.NoReadyInstance);
+            }
+
+            route = woken;
+        }
+
         var limit = route.Policy.MaxConcurrency;
         if (limit <= 0)
         {
@@ -293,6 +320,52 @@ public sealed partial class PredictGateway : IDisposable
         }
     }
 
+    /// <summary>
+    /// Scale from zero: the call waits (bounded in number and by the keepalive) while the autoscaler starts an
+    /// instance, then goes on as usual. The caller sees a normal answer, only later.
+    /// </summary>
+    private async Task<ServiceRoute?> HoldUntilReadyAsync(ServiceRoute route, CancellationToken ct)
+    {
+        var gate = route.Gate;
+        if (!gate.TryQueue(RoutePolicy.MaxHeldFromZero))
+        {
+            return null;
+        }
+
+        try
+        {
+            _activator!.Activate(route.Name);
+            var started = _time.GetTimestamp();
+            while (true)
+            {
+                var current = _routes.Find(route.Name);
+                if (current is null)
+                {
+                    return null;
+                }
+
+                if (current.Endpoints.Length > 0)
+                {
+                    var coldStart = _time.GetElapsedTime(started);
+                    Log.ColdStart(_logger, route.Name, coldStart.TotalMilliseconds);
+                    _activator.Activated(route.Name, coldStart);
+
+                    return current;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(10), _time, ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+        finally
+        {
+            gate.Dequeue();
+        }
+    }
+
     private ForwarderRequestConfig ConfigFor(RoutePolicy policy)
     {
         // One config object per keepalive value in use (almost always one): no allocation per call.
@@ -332,6 +405,15 @@ public sealed partial class PredictGateway : IDisposable
 
         return (GatewayError.UpstreamFailed, $"instance {endpoint.InstanceId} failed: {error}");
     }
+
+    /// <summary>True when the instance was never reached (refused, unreachable): the call cannot have run there.</summary>
+    private static bool NeverConnected(Exception? exception) => exception switch
+    {
+        null => false,
+        HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } => true,
+        System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } => true,
+        _ => NeverConnected(exception.InnerException),
+    };
 
     /// <summary>Kestrel's "body too large" may come wrapped (YARP aggregates the body copy's errors).</summary>
     private static bool IsBodyTooLarge(Exception? exception) => exception switch
@@ -406,6 +488,9 @@ public sealed partial class PredictGateway : IDisposable
     {
         [LoggerMessage(1, LogLevel.Warning, "Forwarding to {Service}/{Instance} failed: {Error}")]
         public static partial void Forwarding(ILogger logger, string service, string instance, ForwarderError error);
+
+        [LoggerMessage(3, LogLevel.Information, "Service {Service} started from zero for a waiting call in {Milliseconds:0} ms")]
+        public static partial void ColdStart(ILogger logger, string service, double milliseconds);
 
         [LoggerMessage(2, LogLevel.Warning, "Instance {Service}/{Instance} keeps failing: out of balancing for {Seconds} s")]
         public static partial void Ejected(ILogger logger, string service, string instance, double seconds);

@@ -222,6 +222,13 @@ internal static class ControlApi
             return null;
         }
 
+        if (value.StartsWith('-') && value.Length > 2 && "smhd".Contains(value[^1], StringComparison.Ordinal)
+            && double.TryParse(value[1..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var amount))
+        {
+            var unit = value[^1] switch { 's' => 1, 'm' => 60, 'h' => 3600, _ => 86_400 };
+            return DateTimeOffset.UtcNow - TimeSpan.FromSeconds(amount * unit);
+        }
+
         if (long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var unix))
         {
             return DateTimeOffset.FromUnixTimeSeconds(unix);
@@ -253,7 +260,7 @@ internal static class ControlApi
         catch (JsonException ex)
         {
             var path = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? field : ex.Path.TrimStart('$', '.');
-            throw new ControlException(400, ErrorCodes.BadRequest, $"{path}: {ex.Message}", [new SpecIssue(path, "must be an integer")]);
+            throw new ControlException(400, ErrorCodes.BadRequest, $"{path}: {ex.Message}", [new SpecIssue(path, "invalid value: " + ex.Message)]);
         }
     }
 }

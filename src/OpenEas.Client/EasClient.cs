@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
@@ -146,6 +147,43 @@ public sealed class EasClient : IDisposable
     /// <summary>The gateway's counters for a service and its load right now.</summary>
     public Task<ServiceStats> GetStatsAsync(string name, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, $"api/v2/services/{Esc(name)}/stats", null, EasJsonContext.Default.ServiceStats, ct);
+
+    /// <summary>
+    /// A service's load (or one instance's) in [<paramref name="from"/>, <paramref name="to"/>): points of 1 s
+    /// (kept an hour) or 1 min (kept 7 days), summed to <paramref name="step"/> seconds when given.
+    /// Server defaults: the last 5 minutes up to now, 1 s points (1 min past an hour).
+    /// </summary>
+    public Task<MetricSeries> GetMetricsAsync(string name, string? instance = null, DateTimeOffset? from = null,
+        DateTimeOffset? to = null, int? step = null, CancellationToken ct = default)
+    {
+        var query = new List<string>();
+        if (!string.IsNullOrEmpty(instance))
+        {
+            query.Add("instance=" + Uri.EscapeDataString(instance));
+        }
+
+        if (from is { } f)
+        {
+            query.Add("from=" + Uri.EscapeDataString(f.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture)));
+        }
+
+        if (to is { } t)
+        {
+            query.Add("to=" + Uri.EscapeDataString(t.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture)));
+        }
+
+        if (step is { } s)
+        {
+            query.Add("step=" + s.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return SendAsync(HttpMethod.Get, $"api/v2/services/{Esc(name)}/metrics" + (query.Count > 0 ? "?" + string.Join('&', query) : ""),
+            null, EasJsonContext.Default.MetricSeries, ct);
+    }
+
+    /// <summary>Every service's newest closed second (a series of one point, or none before the first second closes).</summary>
+    public Task<List<MetricSeries>> GetLatestMetricsAsync(CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, "api/v2/metrics/services", null, EasJsonContext.Default.ListMetricSeries, ct);
 
     // ---- calling services -----------------------------------------------------------------
 

@@ -66,6 +66,7 @@ internal static class CliApp
         ModifyCommand.Add(root, env);
         InstanceCommands.Add(root, env);
         LogsCommands.Add(root, env);
+        MonitorCommands.Add(root, env);
         PredictCommand.Add(root, env);
         TokenCommand.Add(root, env);
         ServerCommand.Add(root, env);

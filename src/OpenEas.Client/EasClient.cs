@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
@@ -147,36 +148,40 @@ public sealed class EasClient : IDisposable
     public Task<ServiceStats> GetStatsAsync(string name, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, $"api/v2/services/{Esc(name)}/stats", null, EasJsonContext.Default.ServiceStats, ct);
 
-    /// <summary>Per-second (or per-step) points of a service or one of its instances; default: the last 5 minutes.</summary>
-    public Task<MetricSeries> GetMetricsAsync(string name, string? instance = null, DateTimeOffset? from = null, DateTimeOffset? to = null,
-        int? step = null, CancellationToken ct = default)
+    /// <summary>
+    /// A service's load (or one instance's) in [<paramref name="from"/>, <paramref name="to"/>): points of 1 s
+    /// (kept an hour) or 1 min (kept 7 days), summed to <paramref name="step"/> seconds when given.
+    /// Server defaults: the last 5 minutes up to now, 1 s points (1 min past an hour).
+    /// </summary>
+    public Task<MetricSeries> GetMetricsAsync(string name, string? instance = null, DateTimeOffset? from = null,
+        DateTimeOffset? to = null, int? step = null, CancellationToken ct = default)
     {
         var query = new List<string>();
-        if (instance is not null)
+        if (!string.IsNullOrEmpty(instance))
         {
             query.Add("instance=" + Uri.EscapeDataString(instance));
         }
 
         if (from is { } f)
         {
-            query.Add("from=" + f.ToUnixTimeSeconds());
+            query.Add("from=" + Uri.EscapeDataString(f.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture)));
         }
 
         if (to is { } t)
         {
-            query.Add("to=" + t.ToUnixTimeSeconds());
+            query.Add("to=" + Uri.EscapeDataString(t.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture)));
         }
 
         if (step is { } s)
         {
-            query.Add("step=" + s);
+            query.Add("step=" + s.ToString(CultureInfo.InvariantCulture));
         }
 
-        var path = $"api/v2/services/{Esc(name)}/metrics" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
-        return SendAsync(HttpMethod.Get, path, null, EasJsonContext.Default.MetricSeries, ct);
+        return SendAsync(HttpMethod.Get, $"api/v2/services/{Esc(name)}/metrics" + (query.Count > 0 ? "?" + string.Join('&', query) : ""),
+            null, EasJsonContext.Default.MetricSeries, ct);
     }
 
-    /// <summary>The latest closed second of every service.</summary>
+    /// <summary>Every service's newest closed second (a series of one point, or none before the first second closes).</summary>
     public Task<List<MetricSeries>> GetLatestMetricsAsync(CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, "api/v2/metrics/services", null, EasJsonContext.Default.ListMetricSeries, ct);
 

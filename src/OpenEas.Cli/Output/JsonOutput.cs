@@ -15,6 +15,12 @@ internal static class JsonOutput
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 
+    /// <summary>The same metadata, one object per line (JSONL for verbs that refresh).</summary>
+    public static EasJsonContext Compact { get; } = new(new JsonSerializerOptions
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
     public static void Write<T>(TextWriter writer, T value, JsonTypeInfo<T> type)
     {
         writer.WriteLine(JsonSerializer.Serialize(value, type));

@@ -38,6 +38,8 @@ public class RunTests
     [InlineData("ls")]
     [InlineData("desc", "svc")]
     [InlineData("predict", "svc", "--data", "{}")]
+    [InlineData("monitor", "svc")]
+    [InlineData("top", "--count", "1")]
     public async Task An_unreachable_server_exits_5_with_one_readable_line(params string[] args)
     {
         var (code, _, stderr) = await Run("", [.. args, "--endpoint", Nowhere]);
@@ -45,6 +47,20 @@ public class RunTests
         var line = Assert.Single(Lines(stderr));
         Assert.Equal("eas: cannot reach the OpenEAS server at http://127.0.0.1:1/ (is 'eas server' running?)", line);
         Assert.DoesNotContain(" at OpenEas", stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("monitor svc --interval soon")]
+    [InlineData("monitor svc --interval 0")]
+    [InlineData("top --interval 50ms")]
+    [InlineData("top --count 0")]
+    public async Task Bad_refresh_options_are_usage_errors_before_any_call(string commandLine)
+    {
+        // A call to Nowhere would end in "unreachable" (5), not in a usage error (2).
+        var (code, stdout, stderr) = await Run("", [.. commandLine.Split(' '), "--endpoint", Nowhere]);
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Equal("", stdout);
+        Assert.StartsWith("eas: --", Assert.Single(Lines(stderr)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -94,7 +110,7 @@ public class RunTests
     {
         var (code, stdout, _) = await Run("", "--help");
         Assert.Equal(ExitCodes.Success, code);
-        foreach (var verb in new[] { "create", "modify", "desc", "ls", "stop", "start", "delete", "scale", "version", "versions", "dw", "events", "logs", "predict", "server" })
+        foreach (var verb in new[] { "create", "modify", "desc", "ls", "stop", "start", "delete", "scale", "version", "versions", "dw", "events", "logs", "predict", "monitor", "top", "server" })
         {
             Assert.Contains(verb, stdout, StringComparison.Ordinal);
         }

@@ -64,6 +64,7 @@ internal static class CliApp
         root.Add(env.Globals.AdminToken);
         ServiceCommands.Add(root, env);
         ModifyCommand.Add(root, env);
+        AutoscaleCommand.Add(root, env);
         InstanceCommands.Add(root, env);
         LogsCommands.Add(root, env);
         MonitorCommands.Add(root, env);

@@ -185,6 +185,29 @@ public sealed class EasClient : IDisposable
     public Task<List<MetricSeries>> GetLatestMetricsAsync(CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, "api/v2/metrics/services", null, EasJsonContext.Default.ListMetricSeries, ct);
 
+    /// <summary>The autoscaler in force: <c>{"source": "api"|"spec"|"none", "autoscaler": {...}|null}</c>.</summary>
+    public async Task<JsonObject> GetAutoscalerAsync(string name, CancellationToken ct = default) =>
+        await SendJsonObjectAsync(HttpMethod.Get, $"api/v2/services/{Esc(name)}/autoscaler", null, ct).ConfigureAwait(false);
+
+    /// <summary>Sets a service's autoscaler (EAS shape) without making a new version.</summary>
+    public async Task<JsonObject> SetAutoscalerAsync(string name, string autoscalerJson, CancellationToken ct = default) =>
+        await SendJsonObjectAsync(HttpMethod.Put, $"api/v2/services/{Esc(name)}/autoscaler", Json(autoscalerJson), ct).ConfigureAwait(false);
+
+    /// <summary>Turns a service's autoscaler off (the count stays where it is).</summary>
+    public async Task<JsonObject> DisableAutoscalerAsync(string name, CancellationToken ct = default) =>
+        await SendJsonObjectAsync(HttpMethod.Delete, $"api/v2/services/{Esc(name)}/autoscaler", null, ct).ConfigureAwait(false);
+
+    private async Task<JsonObject> SendJsonObjectAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct)
+    {
+        using var request = NewRequest(method, path, content);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(RequestTimeout);
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cts.Token).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cts.Token).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync(cts.Token).ConfigureAwait(false);
+        return JsonNode.Parse(text) as JsonObject ?? throw new EasApiException(response.StatusCode, null, "the server answered something that is not a JSON object", []);
+    }
+
     // ---- calling services -----------------------------------------------------------------
 
     /// <summary>

@@ -70,3 +70,50 @@ public class ScaleFromZeroTests
         Assert.Contains(" ms", coldStart.Single(e => e.Reason == "ColdStart").Message, StringComparison.Ordinal);
     }
 }
+
+public class AutoscaleCommandTests
+{
+    [Fact]
+    public async Task The_autoscaler_is_set_and_turned_off_without_a_new_version()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.Client.CreateServiceAsync(TestServer.EchoSpec("tunable"));
+        await server.WaitForStatusAsync("tunable", ServiceStates.Running, running: 1);
+
+        async Task<(int Code, string Out, string Err)> Eas(params string[] args)
+        {
+            using var stdout = new StringWriter();
+            using var stderr = new StringWriter();
+            var code = await OpenEas.Cli.CliApp.RunAsync([.. args, "--endpoint", server.Endpoint, "--admin-token", TestServer.Admin],
+                stdout, stderr, new StringReader(""));
+            return (code, stdout.ToString(), stderr.ToString());
+        }
+
+        var none = await Eas("autoscale", "tunable");
+        Assert.Contains("no autoscaler", none.Out, StringComparison.Ordinal);
+
+        var set = await Eas("autoscale", "tunable", "-Dmin=1", "-Dmax=3", "-Dstrategies.qps=5");
+        Assert.True(set.Code == 0, set.Err);
+        var shown = await server.Client.GetAutoscalerAsync("tunable");
+        Assert.Equal("api", shown["source"]!.GetValue<string>());
+        Assert.Equal(3, shown["autoscaler"]!["max"]!.GetValue<int>());
+
+        var more = await Eas("autoscale", "tunable", "-Dmax=4");
+        Assert.True(more.Code == 0, more.Err);
+        Assert.Equal(5, (await server.Client.GetAutoscalerAsync("tunable"))["autoscaler"]!["strategies"]!["qps"]!.GetValue<int>());
+
+        var bad = await Eas("autoscale", "tunable", "-Dmin=9", "-Dmax=2");
+        Assert.Equal(OpenEas.Cli.ExitCodes.InvalidSpec, bad.Code);
+        Assert.Contains("autoscaler.min", bad.Err, StringComparison.Ordinal);
+
+        var off = await Eas("autoscale", "tunable", "--off");
+        Assert.True(off.Code == 0, off.Err);
+        Assert.Equal("none", (await server.Client.GetAutoscalerAsync("tunable"))["source"]!.GetValue<string>());
+
+        var described = await server.Client.DescribeServiceAsync("tunable");
+        Assert.Equal(1, described.LatestVersion);
+        var events = await server.Client.ListEventsAsync("tunable", 100);
+        Assert.Contains(events, e => e.Reason == "AutoscalerSet");
+        Assert.Contains(events, e => e.Reason == "AutoscalerOff");
+    }
+}

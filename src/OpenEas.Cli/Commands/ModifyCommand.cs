@@ -51,6 +51,11 @@ internal static class ModifyCommand
         var verb = Array.IndexOf(args, "modify");
         if (verb < 0)
         {
+            verb = Array.IndexOf(args, "autoscale");
+        }
+
+        if (verb < 0)
+        {
             return args;
         }
 

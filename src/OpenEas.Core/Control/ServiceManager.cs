@@ -158,6 +158,50 @@ public sealed class ServiceManager
         return new ServiceChangeResult { Service = Describe(name), Change = "scaled" };
     }
 
+    /// <summary>The autoscaler in force (JSON) and where it comes from: "api", "spec" or "none".</summary>
+    public (JsonNode? Autoscaler, string Source) GetAutoscaler(string name)
+    {
+        var service = Get(name);
+        if (service.Autoscaler == Scaling.EffectiveAutoscaler.Off)
+        {
+            return (null, "none");
+        }
+
+        if (service.Autoscaler is { } json)
+        {
+            return (JsonNode.Parse(json), "api");
+        }
+
+        var spec = _store.GetVersion(name, service.CurrentVersion) is { } v ? JsonNode.Parse(v.SpecJson) : null;
+        return spec?["autoscaler"] is { } own ? (own.DeepClone(), "spec") : (null, "none");
+    }
+
+    /// <summary>Sets (or with null turns off) the service's autoscaler without a new version: nothing restarts.</summary>
+    public void SetAutoscaler(string name, string? json)
+    {
+        if (json is not null)
+        {
+            Scaling.EffectiveAutoscaler.Parse(json, out var errors);
+            if (errors.Count > 0)
+            {
+                throw ControlException.InvalidSpec(errors);
+            }
+
+            json = JsonNode.Parse(json)!.ToJsonString();
+        }
+
+        lock (_writeLock)
+        {
+            var service = Get(name);
+            var now = _time.GetUtcNow();
+            _store.UpdateService(service with { Autoscaler = json ?? Scaling.EffectiveAutoscaler.Off, UpdateTime = now });
+            _store.AddEvent(name, now, "Normal", json is null ? "AutoscalerOff" : "AutoscalerSet",
+                json is null ? "autoscaler turned off; the instance count stays as it is" : $"autoscaler set: {json}");
+        }
+
+        _reconciler.Trigger();
+    }
+
     /// <summary>Applies an autoscaler decision: the instance count only, with the decision's reason as the event.</summary>
     public void Autoscale(string name, int instances, string reason)
     {

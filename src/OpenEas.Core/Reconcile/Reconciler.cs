@@ -343,7 +343,7 @@ public sealed class Reconciler : BackgroundService
         // A rotated-out token is published only while its grace lasts; the gateway judges the exact expiry.
         var previous = service.PreviousTokenExpires > now ? service.PreviousToken : null;
         var auth = new RouteAuth(service.Token, previous, previous is null ? null : service.PreviousTokenExpires, spec?.Metadata.Anonymous ?? false);
-        _routes.Publish(service.Name, auth, PolicyOf(spec),
+        _routes.Publish(service.Name, auth, PolicyOf(spec, Scaling.EffectiveAutoscaler.Resolve(service, spec)),
             _agents.Values.Where(a => a.Service == service.Name && a.Ready && !a.Leaving && !a.Done)
                 .OrderBy(a => a.Id, StringComparer.Ordinal)
                 .Select(a => (a.Id, $"http://127.0.0.1:{a.Port}/")));
@@ -450,11 +450,11 @@ public sealed class Reconciler : BackgroundService
 
     // ---- helpers --------------------------------------------------------------------------
 
-    private static RoutePolicy PolicyOf(ServiceSpec? spec) => spec is null
+    private static RoutePolicy PolicyOf(ServiceSpec? spec, AutoscalerSpec? autoscaler) => spec is null
         ? RoutePolicy.Default
         : new RoutePolicy(TimeSpan.FromMilliseconds(spec.Metadata.Rpc.KeepaliveMs), spec.Metadata.Rpc.MaxConcurrency,
             spec.Metadata.Rpc.MaxQueueSize, spec.Metadata.Rpc.RateLimit, spec.Metadata.Rpc.MaxBodySize, spec.Metadata.EnableWebservice,
-            spec.Autoscaler is { Min: 0 });
+            autoscaler is { Min: 0 });
 
     private InstanceAgent NewAgent(string id, string service, int version, ServiceSpec spec, DateTimeOffset createTime) =>
         new(id, service, version, spec, Path.Combine(_options.InstancesDir, service, id), spec.Metadata.Cpu, spec.Metadata.Memory,

@@ -39,7 +39,7 @@ public sealed class AutoscalerService : BackgroundService, Routing.IZeroActivato
     {
         var record = _store.GetService(service);
         if (record is null || record.DesiredInstances > 0 || record.Stopped
-            || _reconciler.SpecFor(service, record.CurrentVersion)?.Autoscaler is not { Min: 0 } spec)
+            || EffectiveAutoscaler.Resolve(record, _reconciler.SpecFor(service, record.CurrentVersion)) is not { Min: 0 } spec)
         {
             return;
         }
@@ -67,7 +67,7 @@ public sealed class AutoscalerService : BackgroundService, Routing.IZeroActivato
         foreach (var service in _store.ListServices())
         {
             if (service.Stopped || service.Status is ServiceStates.Deleting
-                || _reconciler.SpecFor(service.Name, service.CurrentVersion)?.Autoscaler is not { } spec)
+                || EffectiveAutoscaler.Resolve(service, _reconciler.SpecFor(service.Name, service.CurrentVersion)) is not { } spec)
             {
                 _states.TryRemove(service.Name, out _);
                 continue;

@@ -100,6 +100,7 @@ public sealed class EasStore
         // Columns added after the first release: added in place to a state.db that lacks them.
         AddColumnIfMissing(c, "services", "previous_token", "TEXT NULL");
         AddColumnIfMissing(c, "services", "previous_token_expires", "INTEGER NULL");
+        AddColumnIfMissing(c, "services", "autoscaler", "TEXT NULL");
     }
 
     private static void AddColumnIfMissing(SqliteConnection c, string table, string column, string type)
@@ -360,13 +361,13 @@ public sealed class EasStore
         var sql = insert
             ? """
               INSERT INTO services(name, current_version, latest_version, desired_instances, stopped, status, reason, message,
-                  token, create_time, update_time, idle_since, janitor_warned_at, previous_token, previous_token_expires)
-              VALUES($n, $cv, $lv, $di, $st, $status, $reason, $msg, $tok, $ct, $ut, $idle, $jw, $ptok, $pexp)
+                  token, create_time, update_time, idle_since, janitor_warned_at, previous_token, previous_token_expires, autoscaler)
+              VALUES($n, $cv, $lv, $di, $st, $status, $reason, $msg, $tok, $ct, $ut, $idle, $jw, $ptok, $pexp, $auto)
               """
             : """
               UPDATE services SET current_version=$cv, latest_version=$lv, desired_instances=$di, stopped=$st, status=$status,
                   reason=$reason, message=$msg, token=$tok, update_time=$ut, idle_since=$idle, janitor_warned_at=$jw,
-                  previous_token=$ptok, previous_token_expires=$pexp
+                  previous_token=$ptok, previous_token_expires=$pexp, autoscaler=$auto
               WHERE name=$n
               """;
         using var cmd = Cmd(c, tx, sql,
@@ -374,7 +375,7 @@ public sealed class EasStore
             ("$st", s.Stopped ? 1 : 0), ("$status", s.Status), ("$reason", s.Reason), ("$msg", s.Message), ("$tok", s.Token),
             ("$ct", Ms(s.CreateTime)), ("$ut", Ms(s.UpdateTime)), ("$idle", s.IdleSince is { } i ? Ms(i) : null),
             ("$jw", s.JanitorWarnedAt is { } w ? Ms(w) : null), ("$ptok", s.PreviousToken),
-            ("$pexp", s.PreviousTokenExpires is { } p ? Ms(p) : null));
+            ("$pexp", s.PreviousTokenExpires is { } p ? Ms(p) : null), ("$auto", s.Autoscaler));
         cmd.ExecuteNonQuery();
     }
 
@@ -395,6 +396,7 @@ public sealed class EasStore
         JanitorWarnedAt = NullableTime(r, "janitor_warned_at"),
         PreviousToken = r.IsDBNull(r.GetOrdinal("previous_token")) ? null : r.GetString(r.GetOrdinal("previous_token")),
         PreviousTokenExpires = NullableTime(r, "previous_token_expires"),
+        Autoscaler = r.IsDBNull(r.GetOrdinal("autoscaler")) ? null : r.GetString(r.GetOrdinal("autoscaler")),
     };
 
     private static SqliteCommand Cmd(SqliteConnection c, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args)

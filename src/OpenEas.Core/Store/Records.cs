@@ -15,6 +15,9 @@ public sealed record ServiceRecord
     public required string Token { get; init; }
     /// <summary>The token the last rotation replaced (null when none); accepted until <see cref="PreviousTokenExpires"/>.</summary>
     public string? PreviousToken { get; init; }
+
+    /// <summary>The autoscaler set through the API (JSON), over the spec's own; "off" turns the spec's off; null = the spec's.</summary>
+    public string? Autoscaler { get; init; }
     public DateTimeOffset? PreviousTokenExpires { get; init; }
     public DateTimeOffset CreateTime { get; init; }
     public DateTimeOffset UpdateTime { get; init; }

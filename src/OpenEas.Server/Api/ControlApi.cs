@@ -182,6 +182,20 @@ internal static class ControlApi
                 Points = metrics.Latest(s.ServiceName) is { } p ? [p] : [],
             }).ToList(), EasJsonContext.Default.ListMetricSeries));
 
+        api.MapGet("/services/{name}/autoscaler", (string name, ServiceManager services) => AutoscalerAnswer(services, name));
+
+        api.MapMethods("/services/{name}/autoscaler", ["PUT", "POST"], async (string name, HttpRequest request, ServiceManager services) =>
+        {
+            services.SetAutoscaler(name, await ReadBodyAsync(request).ConfigureAwait(false));
+            return AutoscalerAnswer(services, name);
+        });
+
+        api.MapDelete("/services/{name}/autoscaler", (string name, ServiceManager services) =>
+        {
+            services.SetAutoscaler(name, null);
+            return AutoscalerAnswer(services, name);
+        });
+
         api.MapGet("/services/{name}/logs", async (string name, string? instance, int? tail, bool? follow, HttpContext context,
             ServiceManager services, Reconciler reconciler, IInstanceRuntime runtime, TimeProvider time) =>
         {
@@ -212,6 +226,13 @@ internal static class ControlApi
 
             return Results.Empty;
         });
+    }
+
+    private static IResult AutoscalerAnswer(ServiceManager services, string name)
+    {
+        var (autoscaler, source) = services.GetAutoscaler(name);
+        var answer = new System.Text.Json.Nodes.JsonObject { ["source"] = source, ["autoscaler"] = autoscaler };
+        return Results.Text(answer.ToJsonString(), "application/json");
     }
 
     /// <summary>A time given as Unix seconds, or as an ISO 8601 instant, or a negative offset like <c>-10m</c> from now.</summary>

@@ -91,6 +91,11 @@ public sealed class EasServer : IAsyncDisposable
         builder.Services.AddSingleton(sp => new Core.Metrics.MetricsHub(sp.GetRequiredService<TimeProvider>(), Path.Combine(dataDir, "metrics.db")));
         builder.Services.AddSingleton<Core.Metrics.MetricsCollector>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Metrics.MetricsCollector>());
+        builder.Services.AddSingleton<Core.Alerts.WebhookSender>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Alerts.WebhookSender>());
+        builder.Services.AddSingleton<Core.Alerts.AlertEngine>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Alerts.AlertEngine>());
+        builder.Services.AddSingleton<Core.Alerts.AlertManager>();
         builder.Services.AddSingleton<Gateway.Logging.AccessLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Gateway.Logging.AccessLog>());
         builder.Services.AddSingleton<PredictGateway>();

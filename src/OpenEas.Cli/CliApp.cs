@@ -68,6 +68,7 @@ internal static class CliApp
         LogsCommands.Add(root, env);
         PredictCommand.Add(root, env);
         TokenCommand.Add(root, env);
+        AlertCommands.Add(root, env);
         ServerCommand.Add(root, env);
         return root;
     }

@@ -25,6 +25,8 @@ internal static class ErrorReport
                         [$"eas: the OpenEAS server at {endpoint} did not answer in time"],
                     ExitCodes.Unreachable =>
                         [$"eas: cannot reach the OpenEAS server at {endpoint} (is 'eas server' running?)"],
+                    ExitCodes.InvalidSpec when api.Code == ErrorCodes.InvalidAlertRule =>
+                        [$"eas: alert rule rejected: {string.Join("; ", api.Errors.Select(e => e.ToString()))}"],
                     ExitCodes.InvalidSpec when api.Errors.Count > 0 =>
                         ["eas: spec rejected:", .. api.Errors.Select(e => "  " + e)],
                     ExitCodes.InvalidSpec => [$"eas: spec rejected: {api.Message}"],

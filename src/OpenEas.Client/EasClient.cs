@@ -208,6 +208,29 @@ public sealed class EasClient : IDisposable
         return JsonNode.Parse(text) as JsonObject ?? throw new EasApiException(response.StatusCode, null, "the server answered something that is not a JSON object", []);
     }
 
+    // ---- alerts ---------------------------------------------------------------------------
+
+    /// <summary>The alert rules of a service, or of every service when <paramref name="service"/> is null, with their state.</summary>
+    public Task<List<AlertRuleInfo>> ListAlertsAsync(string? service = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, service is null ? "api/v2/alerts" : $"api/v2/services/{Esc(service)}/alerts", null,
+            EasJsonContext.Default.ListAlertRuleInfo, ct);
+
+    public Task<AlertRuleInfo> GetAlertAsync(string service, string id, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"api/v2/services/{Esc(service)}/alerts/{Esc(id)}", null, EasJsonContext.Default.AlertRuleInfo, ct);
+
+    /// <summary>Adds an alert rule to a service (e.g. <c>new AlertRuleRequest { Expr = "p99 &gt; 200ms for 30s" }</c>).</summary>
+    public Task<AlertRuleInfo> CreateAlertAsync(string service, AlertRuleRequest rule, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/v2/services/{Esc(service)}/alerts",
+            Json(JsonSerializer.Serialize(rule, EasJsonContext.Default.AlertRuleRequest)), EasJsonContext.Default.AlertRuleInfo, ct);
+
+    /// <summary>Adds an alert rule given in short form, e.g. <c>p99 &gt; 200ms for 30s</c>.</summary>
+    public Task<AlertRuleInfo> CreateAlertAsync(string service, string expr, string? name = null, string? webhook = null,
+        CancellationToken ct = default) =>
+        CreateAlertAsync(service, new AlertRuleRequest { Expr = expr, Name = name, Webhook = webhook }, ct);
+
+    public Task DeleteAlertAsync(string service, string id, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, $"api/v2/services/{Esc(service)}/alerts/{Esc(id)}", null, ct);
+
     // ---- calling services -----------------------------------------------------------------
 
     /// <summary>

@@ -26,4 +26,8 @@ namespace OpenEas.Contracts;
 [JsonSerializable(typeof(List<MetricSeries>))]
 [JsonSerializable(typeof(SpecIssue))]
 [JsonSerializable(typeof(List<SpecIssue>))]
+[JsonSerializable(typeof(AlertRuleRequest))]
+[JsonSerializable(typeof(AlertRuleInfo))]
+[JsonSerializable(typeof(List<AlertRuleInfo>))]
+[JsonSerializable(typeof(AlertNotification))]
 public sealed partial class EasJsonContext : JsonSerializerContext;

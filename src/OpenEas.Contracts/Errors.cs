@@ -12,6 +12,8 @@ public static class ErrorCodes
     public const string Unauthorized = "Unauthorized";
     public const string BadRequest = "BadRequest";
     public const string Conflict = "Conflict";
+    public const string InvalidAlertRule = "InvalidAlertRule";
+    public const string AlertNotFound = "AlertNotFound";
 }
 
 /// <summary>The JSON body of a gateway error (<c>/api/predict/...</c>).</summary>

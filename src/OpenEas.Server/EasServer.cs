@@ -94,6 +94,11 @@ public sealed class EasServer : IAsyncDisposable
         builder.Services.AddSingleton<Core.Scaling.AutoscalerService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Scaling.AutoscalerService>());
         builder.Services.AddSingleton<IZeroActivator>(sp => sp.GetRequiredService<Core.Scaling.AutoscalerService>());
+        builder.Services.AddSingleton<Core.Alerts.WebhookSender>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Alerts.WebhookSender>());
+        builder.Services.AddSingleton<Core.Alerts.AlertEngine>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Alerts.AlertEngine>());
+        builder.Services.AddSingleton<Core.Alerts.AlertManager>();
         builder.Services.AddSingleton<Gateway.Logging.AccessLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Gateway.Logging.AccessLog>());
         builder.Services.AddSingleton<PredictGateway>();

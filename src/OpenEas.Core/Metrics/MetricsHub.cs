@@ -65,6 +65,12 @@ public sealed class MetricsHub
         _lastClosed = time.GetUtcNow().ToUnixTimeSeconds() - 1;
     }
 
+    /// <summary>
+    /// Raised by <see cref="Collect"/> once its points are closed, when it closed at least one new second, with the start of the newest:
+    /// readers of the newest points (alerts) see each closed second exactly when it is complete. Handlers must be quick.
+    /// </summary>
+    public event Action<DateTimeOffset>? SecondClosed;
+
     /// <summary>The Prometheus registry <c>/metrics</c> exports.</summary>
     public CollectorRegistry Registry { get; }
 
@@ -135,8 +141,14 @@ public sealed class MetricsHub
             }
         }
 
+        var closedNew = upTo > _lastClosed;
         _lastClosed = Math.Max(_lastClosed, upTo);
         Forget(now, gauges);
+        if (closedNew)
+        {
+            SecondClosed?.Invoke(DateTimeOffset.FromUnixTimeSeconds(upTo));
+        }
+
         if (_store is not null && (upTo % 5 == 0 || _pending.Count > 5000))
         {
             Flush();

@@ -6,7 +6,7 @@ namespace OpenEas.Core.Store;
 /// The embedded state store: one SQLite file (WAL) holding services, their versions, events and
 /// the instances the reconciler last saw. Every method is one short transaction.
 /// </summary>
-public sealed class EasStore
+public sealed partial class EasStore
 {
     private readonly string _connectionString;
 
@@ -101,6 +101,7 @@ public sealed class EasStore
         AddColumnIfMissing(c, "services", "previous_token", "TEXT NULL");
         AddColumnIfMissing(c, "services", "previous_token_expires", "INTEGER NULL");
         AddColumnIfMissing(c, "services", "autoscaler", "TEXT NULL");
+        MigrateAlerts(c);
     }
 
     private static void AddColumnIfMissing(SqliteConnection c, string table, string column, string type)

@@ -36,6 +36,8 @@ internal static class ControlApi
             }
         });
 
+        AlertApi.Map(api);
+
         api.MapPost("/services", async (HttpRequest request, ServiceManager services) =>
         {
             var body = await ReadBodyAsync(request).ConfigureAwait(false);

@@ -65,6 +65,7 @@ internal static class CliApp
         ServiceCommands.Add(root, env);
         ModifyCommand.Add(root, env);
         AutoscaleCommand.Add(root, env);
+        CronscaleCommand.Add(root, env);
         InstanceCommands.Add(root, env);
         LogsCommands.Add(root, env);
         MonitorCommands.Add(root, env);

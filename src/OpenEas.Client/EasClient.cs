@@ -197,6 +197,18 @@ public sealed class EasClient : IDisposable
     public async Task<JsonObject> DisableAutoscalerAsync(string name, CancellationToken ct = default) =>
         await SendJsonObjectAsync(HttpMethod.Delete, $"api/v2/services/{Esc(name)}/autoscaler", null, ct).ConfigureAwait(false);
 
+    /// <summary>The scheduled scaling in force: <c>{"source": "api"|"spec"|"none", "cronscaler": {...}|null}</c>.</summary>
+    public async Task<JsonObject> GetCronScalerAsync(string name, CancellationToken ct = default) =>
+        await SendJsonObjectAsync(HttpMethod.Get, $"api/v2/services/{Esc(name)}/cronscaler", null, ct).ConfigureAwait(false);
+
+    /// <summary>Sets scheduled scaling (EAS's <c>{"ScaleJobs":[...],"ExcludeDates":[...]}</c>) without a new version.</summary>
+    public async Task<JsonObject> SetCronScalerAsync(string name, string cronJson, CancellationToken ct = default) =>
+        await SendJsonObjectAsync(HttpMethod.Put, $"api/v2/services/{Esc(name)}/cronscaler", Json(cronJson), ct).ConfigureAwait(false);
+
+    /// <summary>Turns scheduled scaling off.</summary>
+    public async Task<JsonObject> DisableCronScalerAsync(string name, CancellationToken ct = default) =>
+        await SendJsonObjectAsync(HttpMethod.Delete, $"api/v2/services/{Esc(name)}/cronscaler", null, ct).ConfigureAwait(false);
+
     private async Task<JsonObject> SendJsonObjectAsync(HttpMethod method, string path, HttpContent? content, CancellationToken ct)
     {
         using var request = NewRequest(method, path, content);

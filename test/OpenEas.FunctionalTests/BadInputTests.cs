@@ -94,14 +94,13 @@ public sealed class BadInputTests(KeeperServer fixture) : IClassFixture<KeeperSe
     {
         var created = await _server.Client.CreateServiceAsync("""
             {"name": "extras", "containers": [{"script": "sleep 1000", "gpu_sharing": true}],
-             "metadata": {"instance": 0, "favourite_colour": "green"}, "my_team": "vision",
-             "cronscaler": {"ScaleJobs": []}}
+             "metadata": {"instance": 0, "gpu": 1, "favourite_colour": "green"}, "my_team": "vision"}
             """);
         Assert.NotNull(created.Warnings);
         Assert.Contains(created.Warnings, w => w.Path == "metadata.favourite_colour");
         Assert.Contains(created.Warnings, w => w.Path == "containers[0].gpu_sharing");
         Assert.Contains(created.Warnings, w => w.Path == "my_team");
-        Assert.Contains(created.Warnings, w => w.Path == "cronscaler" && w.Message.Contains("not acted on yet", StringComparison.Ordinal));
+        Assert.Contains(created.Warnings, w => w.Path == "metadata.gpu" && w.Message.Contains("not acted on yet", StringComparison.Ordinal));
         var stored = (await _server.Client.DescribeServiceAsync("extras")).ServiceConfig!;
         Assert.Equal("vision", stored["my_team"]!.GetValue<string>());
         Assert.Equal("green", stored["metadata"]!["favourite_colour"]!.GetValue<string>());

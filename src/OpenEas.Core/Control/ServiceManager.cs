@@ -202,8 +202,50 @@ public sealed class ServiceManager
         _reconciler.Trigger();
     }
 
+    /// <summary>The scheduled scaling in force (EAS cronscale JSON) and where it comes from: "api", "spec" or "none".</summary>
+    public (JsonNode? CronScaler, string Source) GetCronScaler(string name)
+    {
+        var service = Get(name);
+        if (service.CronScaler == Scaling.EffectiveAutoscaler.Off)
+        {
+            return (null, "none");
+        }
+
+        if (service.CronScaler is { } json)
+        {
+            return (JsonNode.Parse(json), "api");
+        }
+
+        var spec = _store.GetVersion(name, service.CurrentVersion) is { } v ? JsonNode.Parse(v.SpecJson) : null;
+        return spec?["cronscaler"] is { } own ? (own.DeepClone(), "spec") : (null, "none");
+    }
+
+    /// <summary>Sets (or with null turns off) scheduled scaling, apart from the spec.</summary>
+    public void SetCronScaler(string name, string? json)
+    {
+        if (json is not null)
+        {
+            Scaling.CronScaler.Parse(json, out var errors);
+            if (errors.Count > 0)
+            {
+                throw ControlException.InvalidSpec(errors);
+            }
+
+            json = JsonNode.Parse(json)!.ToJsonString();
+        }
+
+        lock (_writeLock)
+        {
+            var service = Get(name);
+            var now = _time.GetUtcNow();
+            _store.UpdateService(service with { CronScaler = json ?? Scaling.EffectiveAutoscaler.Off, UpdateTime = now });
+            _store.AddEvent(name, now, "Normal", json is null ? "CronScalerOff" : "CronScalerSet",
+                json is null ? "scheduled scaling turned off" : $"scheduled scaling set: {json}");
+        }
+    }
+
     /// <summary>Applies an autoscaler decision: the instance count only, with the decision's reason as the event.</summary>
-    public void Autoscale(string name, int instances, string reason)
+    public void Autoscale(string name, int instances, string reason, string eventReason = "Autoscaled")
     {
         lock (_writeLock)
         {
@@ -215,7 +257,7 @@ public sealed class ServiceManager
 
             var now = _time.GetUtcNow();
             _store.UpdateService(service with { DesiredInstances = instances, UpdateTime = now });
-            _store.AddEvent(name, now, "Normal", "Autoscaled", reason);
+            _store.AddEvent(name, now, "Normal", eventReason, reason);
         }
 
         _reconciler.Trigger();
@@ -442,11 +484,6 @@ public sealed class ServiceManager
             yield return new SpecIssue("metadata.type", $"{Kept}: async (queue) services are not available yet; the service is served synchronously");
         }
 
-        if (raw["cronscaler"] is not null)
-        {
-            yield return new SpecIssue("cronscaler", $"{Kept}: scheduled scaling is not available yet");
-        }
-
         if (spec.Autoscaler?.Targets.Any(t => t.Metric == "backlog") == true)
         {
             yield return new SpecIssue("autoscaler", $"{Kept}: the backlog metric needs async services, which are not available yet");
@@ -489,6 +526,15 @@ public sealed class ServiceManager
             var code = parsed.Errors.Any(e => e.Message.StartsWith("malformed JSON", StringComparison.Ordinal))
                 ? ErrorCodes.MalformedJson : ErrorCodes.InvalidSpec;
             throw new ControlException(400, code, "the service spec is invalid: " + string.Join("; ", parsed.Errors), parsed.Errors);
+        }
+
+        if (parsed.Spec!.Raw["cronscaler"] is { } cron)
+        {
+            Scaling.CronScaler.Parse(cron.ToJsonString(), out var cronErrors);
+            if (cronErrors.Count > 0)
+            {
+                throw ControlException.InvalidSpec([.. cronErrors.Select(e => new SpecIssue(e.Path.Length == 0 ? "cronscaler" : "cronscaler." + e.Path, e.Message))]);
+            }
         }
 
         var runtimeIssues = _runtime.Validate(parsed.Spec!);

@@ -27,6 +27,12 @@ public sealed class AutoscalerState
     /// <summary>Recent recommendations, for the scale-up/down stabilization windows.</summary>
     public List<(DateTimeOffset Time, int Desired)> Recommendations { get; } = [];
 
+    /// <summary>The firing of a cron job last applied (without an autoscaler a job sets the count once).</summary>
+    public DateTimeOffset? CronApplied { get; set; }
+
+    /// <summary>Whether the schedule has been looked at once (its past firings are not replayed).</summary>
+    public bool CronSeen { get; set; }
+
     /// <summary>The last second that had any traffic (scale to zero waits out the grace period after it).</summary>
     public DateTimeOffset? LastTraffic { get; set; }
 }

@@ -66,25 +66,57 @@ public sealed class AutoscalerService : BackgroundService, Routing.IZeroActivato
         var now = _time.GetUtcNow();
         foreach (var service in _store.ListServices())
         {
-            if (service.Stopped || service.Status is ServiceStates.Deleting
-                || EffectiveAutoscaler.Resolve(service, _reconciler.SpecFor(service.Name, service.CurrentVersion)) is not { } spec)
+            var spec = service.Stopped || service.Status is ServiceStates.Deleting ? null : _reconciler.SpecFor(service.Name, service.CurrentVersion);
+            var autoscaler = spec is null ? null : EffectiveAutoscaler.Resolve(service, spec);
+            var cron = spec is null ? null : EffectiveAutoscaler.ResolveCron(service, spec);
+            if (autoscaler is null && cron is null)
             {
                 _states.TryRemove(service.Name, out _);
                 continue;
             }
 
-            var window = TimeSpan.FromSeconds(Math.Max(spec.StableWindowSeconds, spec.PanicWindowSeconds));
-            var points = _metrics.Query(service.Name, null, now - window, now, 1).Points;
-            var samples = points.Select(p => new LoadSample(p.Time, p.Instances, p.Requests, p.InFlight, p.CpuPercent, 0)).ToList();
             var state = _states.GetOrAdd(service.Name, _ => new AutoscalerState());
-            var decision = Autoscaler.Decide(spec, samples, service.DesiredInstances, state, now);
-            if (decision.Desired != service.DesiredInstances)
+            var floor = cron is null ? null : CronScaler.Floor(cron, now);
+            int desired;
+            string reason;
+            var eventReason = "Autoscaled";
+            if (autoscaler is not null)
             {
-                _services.Autoscale(service.Name, decision.Desired, decision.Reason);
+                var window = TimeSpan.FromSeconds(Math.Max(autoscaler.StableWindowSeconds, autoscaler.PanicWindowSeconds));
+                var points = _metrics.Query(service.Name, null, now - window, now, 1).Points;
+                var samples = points.Select(p => new LoadSample(p.Time, p.Instances, p.Requests, p.InFlight, p.CpuPercent, 0)).ToList();
+                var decision = Autoscaler.Decide(autoscaler, samples, service.DesiredInstances, state, now);
+                (desired, reason) = (decision.Desired, decision.Reason);
+                if (floor is { } f && f.Floor > desired)
+                {
+                    (desired, reason, eventReason) = (f.Floor, $"scheduled floor {f.Floor} from cron job {f.Job} (fired {f.FiredAt:u}): {service.DesiredInstances} → {f.Floor}", "CronScaled");
+                }
+            }
+            else if (!state.CronSeen)
+            {
+                // A schedule acts on firings from now on: one that fired before it was set is not replayed.
+                state.CronSeen = true;
+                state.CronApplied = floor?.FiredAt;
+                continue;
+            }
+            else if (floor is { } f && state.CronApplied != f.FiredAt)
+            {
+                // Without an autoscaler a job sets the count once when it fires; the user may change it afterwards.
+                state.CronApplied = f.FiredAt;
+                (desired, reason, eventReason) = (f.Floor, $"cron job {f.Job} fired at {f.FiredAt:u}: {service.DesiredInstances} → {f.Floor}", "CronScaled");
+            }
+            else
+            {
+                continue;
+            }
+
+            if (desired != service.DesiredInstances)
+            {
+                _services.Autoscale(service.Name, desired, reason, eventReason);
                 var log = Decisions.GetOrAdd(service.Name, _ => []);
                 lock (log)
                 {
-                    log.Add((now, decision.Reason));
+                    log.Add((now, reason));
                     if (log.Count > 20)
                     {
                         log.RemoveAt(0);

@@ -23,6 +23,20 @@ public static class EffectiveAutoscaler
         { } json => Parsed.GetOrAdd(json, j => Parse(j, out _)),
     };
 
+    private static readonly ConcurrentDictionary<string, CronScalerSpec?> ParsedCron = new(StringComparer.Ordinal);
+
+    /// <summary>The scheduled scaling in force: set through the API, else the spec's <c>cronscaler</c>.</summary>
+    public static CronScalerSpec? ResolveCron(ServiceRecord service, ServiceSpec? spec)
+    {
+        var json = service.CronScaler switch
+        {
+            Off => null,
+            null => spec?.Raw["cronscaler"]?.ToJsonString(),
+            { } set => set,
+        };
+        return json is null ? null : ParsedCron.GetOrAdd(json, j => CronScaler.Parse(j, out _));
+    }
+
     /// <summary>Parses an <c>autoscaler</c> object with the spec parser's rules; errors carry the <c>autoscaler.…</c> path.</summary>
     public static AutoscalerSpec? Parse(string json, out IReadOnlyList<SpecIssue> errors)
     {

@@ -101,6 +101,7 @@ public sealed partial class EasStore
         AddColumnIfMissing(c, "services", "previous_token", "TEXT NULL");
         AddColumnIfMissing(c, "services", "previous_token_expires", "INTEGER NULL");
         AddColumnIfMissing(c, "services", "autoscaler", "TEXT NULL");
+        AddColumnIfMissing(c, "services", "cronscaler", "TEXT NULL");
         MigrateAlerts(c);
     }
 
@@ -362,13 +363,13 @@ public sealed partial class EasStore
         var sql = insert
             ? """
               INSERT INTO services(name, current_version, latest_version, desired_instances, stopped, status, reason, message,
-                  token, create_time, update_time, idle_since, janitor_warned_at, previous_token, previous_token_expires, autoscaler)
-              VALUES($n, $cv, $lv, $di, $st, $status, $reason, $msg, $tok, $ct, $ut, $idle, $jw, $ptok, $pexp, $auto)
+                  token, create_time, update_time, idle_since, janitor_warned_at, previous_token, previous_token_expires, autoscaler, cronscaler)
+              VALUES($n, $cv, $lv, $di, $st, $status, $reason, $msg, $tok, $ct, $ut, $idle, $jw, $ptok, $pexp, $auto, $cron)
               """
             : """
               UPDATE services SET current_version=$cv, latest_version=$lv, desired_instances=$di, stopped=$st, status=$status,
                   reason=$reason, message=$msg, token=$tok, update_time=$ut, idle_since=$idle, janitor_warned_at=$jw,
-                  previous_token=$ptok, previous_token_expires=$pexp, autoscaler=$auto
+                  previous_token=$ptok, previous_token_expires=$pexp, autoscaler=$auto, cronscaler=$cron
               WHERE name=$n
               """;
         using var cmd = Cmd(c, tx, sql,
@@ -376,7 +377,7 @@ public sealed partial class EasStore
             ("$st", s.Stopped ? 1 : 0), ("$status", s.Status), ("$reason", s.Reason), ("$msg", s.Message), ("$tok", s.Token),
             ("$ct", Ms(s.CreateTime)), ("$ut", Ms(s.UpdateTime)), ("$idle", s.IdleSince is { } i ? Ms(i) : null),
             ("$jw", s.JanitorWarnedAt is { } w ? Ms(w) : null), ("$ptok", s.PreviousToken),
-            ("$pexp", s.PreviousTokenExpires is { } p ? Ms(p) : null), ("$auto", s.Autoscaler));
+            ("$pexp", s.PreviousTokenExpires is { } p ? Ms(p) : null), ("$auto", s.Autoscaler), ("$cron", s.CronScaler));
         cmd.ExecuteNonQuery();
     }
 
@@ -398,6 +399,7 @@ public sealed partial class EasStore
         PreviousToken = r.IsDBNull(r.GetOrdinal("previous_token")) ? null : r.GetString(r.GetOrdinal("previous_token")),
         PreviousTokenExpires = NullableTime(r, "previous_token_expires"),
         Autoscaler = r.IsDBNull(r.GetOrdinal("autoscaler")) ? null : r.GetString(r.GetOrdinal("autoscaler")),
+        CronScaler = r.IsDBNull(r.GetOrdinal("cronscaler")) ? null : r.GetString(r.GetOrdinal("cronscaler")),
     };
 
     private static SqliteCommand Cmd(SqliteConnection c, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args)

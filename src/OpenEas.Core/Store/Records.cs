@@ -18,6 +18,9 @@ public sealed record ServiceRecord
 
     /// <summary>The autoscaler set through the API (JSON), over the spec's own; "off" turns the spec's off; null = the spec's.</summary>
     public string? Autoscaler { get; init; }
+
+    /// <summary>The scheduled scaling set through the API (EAS's cronscale JSON); null = the spec's <c>cronscaler</c>, "off" = none.</summary>
+    public string? CronScaler { get; init; }
     public DateTimeOffset? PreviousTokenExpires { get; init; }
     public DateTimeOffset CreateTime { get; init; }
     public DateTimeOffset UpdateTime { get; init; }

@@ -198,6 +198,20 @@ internal static class ControlApi
             return AutoscalerAnswer(services, name);
         });
 
+        api.MapGet("/services/{name}/cronscaler", (string name, ServiceManager services) => CronScalerAnswer(services, name));
+
+        api.MapMethods("/services/{name}/cronscaler", ["PUT", "POST"], async (string name, HttpRequest request, ServiceManager services) =>
+        {
+            services.SetCronScaler(name, await ReadBodyAsync(request).ConfigureAwait(false));
+            return CronScalerAnswer(services, name);
+        });
+
+        api.MapDelete("/services/{name}/cronscaler", (string name, ServiceManager services) =>
+        {
+            services.SetCronScaler(name, null);
+            return CronScalerAnswer(services, name);
+        });
+
         api.MapGet("/services/{name}/logs", async (string name, string? instance, int? tail, bool? follow, HttpContext context,
             ServiceManager services, Reconciler reconciler, IInstanceRuntime runtime, TimeProvider time) =>
         {
@@ -228,6 +242,13 @@ internal static class ControlApi
 
             return Results.Empty;
         });
+    }
+
+    private static IResult CronScalerAnswer(ServiceManager services, string name)
+    {
+        var (cron, source) = services.GetCronScaler(name);
+        var answer = new System.Text.Json.Nodes.JsonObject { ["source"] = source, ["cronscaler"] = cron };
+        return Results.Text(answer.ToJsonString(), "application/json");
     }
 
     private static IResult AutoscalerAnswer(ServiceManager services, string name)

@@ -20,6 +20,7 @@ namespace OpenEas.Contracts;
 [JsonSerializable(typeof(DebugRequest))]
 [JsonSerializable(typeof(DebugResponse))]
 [JsonSerializable(typeof(ServiceStats))]
+[JsonSerializable(typeof(ScalingInfo))]
 [JsonSerializable(typeof(MetricPoint))]
 [JsonSerializable(typeof(List<MetricPoint>))]
 [JsonSerializable(typeof(MetricSeries))]

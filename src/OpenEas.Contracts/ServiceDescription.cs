@@ -27,6 +27,10 @@ public sealed class ServiceDescription
     public DateTimeOffset UpdateTime { get; init; }
     /// <summary>The spec of the current version, exactly as stored (unknown keys included).</summary>
     public JsonObject? ServiceConfig { get; init; }
+    /// <summary>Autoscaling in force, with the last decisions and why (null when the count is fixed).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ScalingInfo? Scaling { get; set; }
+
     /// <summary>Non-fatal findings about the spec (for example unknown keys), each naming a JSON path.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<SpecIssue>? Warnings { get; init; }
@@ -265,4 +269,18 @@ public sealed class MetricSeries
 
     [JsonPropertyName("points")]
     public List<MetricPoint> Points { get; set; } = [];
+}
+
+/// <summary>A service's autoscaling as <c>desc</c> shows it.</summary>
+public sealed class ScalingInfo
+{
+    /// <summary>Where the autoscaler comes from: "spec" or "api" (or "none" with only a schedule).</summary>
+    public string Source { get; set; } = "none";
+    public int? Min { get; set; }
+    public int? Max { get; set; }
+    /// <summary>e.g. <c>qps 100/inst</c>.</summary>
+    public List<string> Targets { get; set; } = [];
+    public bool Scheduled { get; set; }
+    /// <summary>The newest scaling decisions (Autoscaled, CronScaled events), newest last.</summary>
+    public List<ServiceEvent> Recent { get; set; } = [];
 }

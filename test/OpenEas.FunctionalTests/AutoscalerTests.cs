@@ -32,7 +32,11 @@ public class AutoscalerTests
         Assert.Contains("qps", scaled[0].Message, StringComparison.Ordinal);
         Assert.Contains("against target 5", scaled[0].Message, StringComparison.Ordinal);
         Assert.Contains("(panic)", scaled[0].Message, StringComparison.Ordinal);
-        Assert.Equal(3, (await server.Client.DescribeServiceAsync("elastic")).DesiredInstance);
+        var described = await server.Client.DescribeServiceAsync("elastic");
+        Assert.Equal(3, described.DesiredInstance);
+        Assert.Equal((1, 3, "spec"), (described.Scaling!.Min, described.Scaling.Max, described.Scaling.Source));
+        Assert.Equal(["qps 5/inst"], described.Scaling.Targets);
+        Assert.Contains(described.Scaling.Recent, e => e.Message.Contains("(panic)", StringComparison.Ordinal));
     }
 }
 

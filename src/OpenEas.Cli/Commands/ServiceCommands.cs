@@ -107,6 +107,16 @@ internal static class ServiceCommands
         yield return ("Weight", d.Weight.ToString());
         yield return ("CreateTime", Format.Time(d.CreateTime));
         yield return ("UpdateTime", Format.Time(d.UpdateTime));
+        if (d.Scaling is { } scaling)
+        {
+            yield return ("Autoscaler", scaling.Min is null ? "off" : $"min {scaling.Min}, max {scaling.Max}, {string.Join(", ", scaling.Targets)} (from the {scaling.Source})");
+            yield return ("Scheduled", scaling.Scheduled ? "yes (eas cronscale)" : "no");
+            foreach (var e in scaling.Recent)
+            {
+                yield return ("ScalingDecision", $"{e.Time.ToLocalTime():yyyy-MM-dd HH:mm:ss} {e.Message}");
+            }
+        }
+
         yield return ("ServiceConfig", d.ServiceConfig?.ToJsonString() ?? "");
         foreach (var warning in d.Warnings ?? [])
         {

@@ -458,6 +458,29 @@ public sealed class ServiceManager
             UpdateTime = s.UpdateTime,
             ServiceConfig = config,
             Warnings = warnings is { Count: > 0 } ? warnings : null,
+            Scaling = spec is null ? null : ScalingOf(s, spec),
+        };
+    }
+
+    private ScalingInfo? ScalingOf(ServiceRecord service, ServiceSpec spec)
+    {
+        var autoscaler = Scaling.EffectiveAutoscaler.Resolve(service, spec);
+        var scheduled = Scaling.EffectiveAutoscaler.ResolveCron(service, spec) is not null;
+        if (autoscaler is null && !scheduled)
+        {
+            return null;
+        }
+
+        return new ScalingInfo
+        {
+            Source = autoscaler is null ? "none" : service.Autoscaler is null ? "spec" : "api",
+            Min = autoscaler?.Min,
+            Max = autoscaler?.Max,
+            Targets = autoscaler?.Targets.Select(t => $"{t.Metric} {t.Target:0.##}/inst").ToList() ?? [],
+            Scheduled = scheduled,
+            Recent = [.. _store.ListEvents(service.Name, 200, since: service.CreateTime)
+                .Where(e => e.Reason is "Autoscaled" or "CronScaled").TakeLast(5)
+                .Select(e => new ServiceEvent { Id = e.Id, Time = e.Time, Type = e.Type, Reason = e.Reason, Message = e.Message })],
         };
     }
 

@@ -143,7 +143,7 @@ public sealed class ProcessRuntime : IInstanceRuntime
             throw new InstanceStartException($"the program could not be started: {ex.Message}", ex);
         }
 
-        return new ChildHandle(process, _time);
+        return new ChildHandle(process);
     }
 
     public IInstanceHandle? TryAdopt(string instanceId, int pid)
@@ -313,12 +313,11 @@ public sealed class ProcessRuntime : IInstanceRuntime
     {
         private readonly Process _process;
 
-        public ChildHandle(Process process, TimeProvider time)
+        public ChildHandle(Process process)
         {
             _process = process;
             Pid = process.Id;
             Exited = WaitAsync(process);
-            _ = time;
         }
 
         public int Pid { get; }

@@ -24,6 +24,10 @@ namespace OpenEas.Contracts;
 [JsonSerializable(typeof(List<MetricPoint>))]
 [JsonSerializable(typeof(MetricSeries))]
 [JsonSerializable(typeof(List<MetricSeries>))]
+[JsonSerializable(typeof(JobRequest))]
+[JsonSerializable(typeof(JobInfo))]
+[JsonSerializable(typeof(List<JobInfo>))]
+[JsonSerializable(typeof(StressReport))]
 [JsonSerializable(typeof(SpecIssue))]
 [JsonSerializable(typeof(List<SpecIssue>))]
 public sealed partial class EasJsonContext : JsonSerializerContext;

@@ -12,6 +12,7 @@ public static class ErrorCodes
     public const string Unauthorized = "Unauthorized";
     public const string BadRequest = "BadRequest";
     public const string Conflict = "Conflict";
+    public const string JobNotFound = "JobNotFound";
 }
 
 /// <summary>The JSON body of a gateway error (<c>/api/predict/...</c>).</summary>

@@ -67,6 +67,7 @@ internal static class CliApp
         InstanceCommands.Add(root, env);
         LogsCommands.Add(root, env);
         PredictCommand.Add(root, env);
+        BenchCommand.Add(root, env);
         TokenCommand.Add(root, env);
         ServerCommand.Add(root, env);
         return root;

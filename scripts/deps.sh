@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what OpenEAS needs on a fresh Debian machine when it is missing: the .NET SDK must be there;
-# python3 (the echo example and the test programs) comes from apt. Quiet when everything is present.
+# python3 (the echo example and the test programs) and chromium (the stress report test) come from apt. Quiet when everything is present.
 set -euo pipefail
 
 need=()
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v setsid >/dev/null 2>&1 || need+=(util-linux)
 command -v flock >/dev/null 2>&1 || need+=(util-linux)
+# Headless Chromium renders the stress report in the functional tests (StressTests).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

@@ -255,4 +255,11 @@ public sealed class StressSummary
 
     [JsonPropertyName("cancelled")]
     public bool Cancelled { get; set; }
+
+    /// <summary>
+    /// CPU time (user + system, seconds) of the process that ran the generator, over the run: for <c>eas bench</c> the
+    /// generator's own cost; for a server-side job the whole server's.
+    /// </summary>
+    [JsonPropertyName("processCpuSeconds")]
+    public double ProcessCpuSeconds { get; set; }
 }

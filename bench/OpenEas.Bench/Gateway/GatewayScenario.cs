@@ -124,7 +124,7 @@ internal static class GatewayScenario
     }
 
     /// <summary>The upstream as an OpenEAS service: this very bench binary in <c>upstream</c> mode on <c>$PORT</c>.</summary>
-    private static string Spec(string name, string benchDll) => new JsonObject
+    internal static string Spec(string name, string benchDll) => new JsonObject
     {
         ["name"] = name,
         ["containers"] = new JsonArray(new JsonObject
@@ -135,7 +135,7 @@ internal static class GatewayScenario
         ["metadata"] = new JsonObject { ["instance"] = 1, ["cpu"] = 1, ["memory"] = 256 },
     }.ToJsonString();
 
-    private static async Task<OpenEas.Contracts.InstanceInfo> WaitReadyAsync(EasClient client, string service, string token, EasServerProcess server, CancellationToken ct)
+    internal static async Task<OpenEas.Contracts.InstanceInfo> WaitReadyAsync(EasClient client, string service, string token, EasServerProcess server, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         var body = new byte[16];

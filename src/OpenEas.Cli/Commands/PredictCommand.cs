@@ -83,7 +83,7 @@ internal static class PredictCommand
         return new(header[..colon].Trim(), header[(colon + 1)..].Trim());
     }
 
-    private static async Task<byte[]> ReadBodyAsync(CliContext ctx, string? data, CancellationToken ct)
+    internal static async Task<byte[]> ReadBodyAsync(CliContext ctx, string? data, CancellationToken ct)
     {
         if (data is null)
         {
@@ -109,7 +109,7 @@ internal static class PredictCommand
         return Encoding.UTF8.GetBytes(data);
     }
 
-    private static async Task<string> LookUpTokenAsync(CliContext ctx, CancellationToken ct)
+    internal static async Task<string> LookUpTokenAsync(CliContext ctx, CancellationToken ct)
     {
         try
         {

@@ -296,7 +296,8 @@ public sealed partial class PredictGateway : IDisposable
         {
             while (true)
             {
-                await gate.WaitFreedAsync(TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false);
+                // Look before waiting: a slot freed between the first try and joining the queue woke no one
+                // (Freed saw no waiter), and this call would otherwise sit out the whole 100 ms wait.
                 var current = _routes.Find(route.Name) ?? route;
                 free = PowerOfTwoChoices.PickWithLimit(current.Endpoints, limit, _time.GetTimestamp(), exclude);
                 if (free is not null)
@@ -308,6 +309,8 @@ public sealed partial class PredictGateway : IDisposable
                 {
                     return (null, GatewayError.NoReadyInstance);
                 }
+
+                await gate.WaitFreedAsync(TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)

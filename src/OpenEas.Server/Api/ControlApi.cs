@@ -176,6 +176,8 @@ internal static class ControlApi
             return Results.Json(metrics.Query(name, instance, start, end, resolution), EasJsonContext.Default.MetricSeries);
         });
 
+        JobsApi.Map(api);
+
         api.MapGet("/metrics/services", (ServiceManager services, MetricsHub metrics) =>
             Results.Json(services.List().Select(s => new MetricSeries
             {

@@ -1,0 +1,33 @@
+using OpenEas.Client.Stress;
+
+namespace OpenEas.Tests.Stress;
+
+public class RampDecisionTests
+{
+    private static readonly RampLimits Limits = new(TimeSpan.FromMilliseconds(500), 0.01);
+
+    [Theory]
+    // offered, achieved, ok, errors, p99 ms → verdict
+    [InlineData(100, 99, 990, 0, 20, RampVerdict.Pass)]
+    [InlineData(100, 100, 990, 10, 20, RampVerdict.Pass)]              // 1.0 % errors: at the threshold, not over
+    [InlineData(100, 100, 980, 20, 20, RampVerdict.TooManyErrors)]     // 2 %
+    [InlineData(100, 100, 1000, 0, 500, RampVerdict.Pass)]             // p99 at the SLO passes
+    [InlineData(100, 100, 1000, 0, 501, RampVerdict.P99OverSlo)]
+    [InlineData(100, 90, 900, 0, 20, RampVerdict.Pass)]                // exactly 90 % of offered
+    [InlineData(100, 89.9, 899, 0, 20, RampVerdict.ThroughputFlat)]
+    [InlineData(100, 0, 0, 0, 0, RampVerdict.ThroughputFlat)]          // nothing answered
+    [InlineData(100, 50, 500, 500, 900, RampVerdict.TooManyErrors)]    // errors are judged first
+    [InlineData(100, 50, 500, 0, 900, RampVerdict.P99OverSlo)]         // then latency
+    public void A_step_is_judged_by_errors_then_p99_then_throughput(double offered, double achieved, long ok, long errors, double p99,
+        RampVerdict expected) =>
+        Assert.Equal(expected, RampDecision.Decide(new StepObservation(offered, achieved, ok, errors, p99), Limits));
+
+    [Fact]
+    public void The_verdict_says_which_limit_was_hit()
+    {
+        var step = new StepObservation(100, 100, 980, 20, 20);
+        Assert.Equal("errors 2% > 1%", RampDecision.Describe(RampDecision.Decide(step, Limits), step, Limits));
+        var slow = new StepObservation(100, 100, 1000, 0, 812.5);
+        Assert.Equal("p99 812.5 ms > SLO 500 ms", RampDecision.Describe(RampDecision.Decide(slow, Limits), slow, Limits));
+    }
+}

@@ -158,31 +158,50 @@ public sealed class ServiceManager
         return new ServiceChangeResult { Service = Describe(name), Change = "scaled" };
     }
 
+    /// <summary>A scaling setting kept apart from the spec (so changing it makes no version): where it lives and how it is checked.</summary>
+    private sealed record ScalingSetting(string SpecKey, Func<ServiceRecord, string?> Read, Func<ServiceRecord, string, ServiceRecord> Write,
+        Func<string, IReadOnlyList<SpecIssue>> Validate, string SetEvent, string OffEvent, string What);
+
+    private static readonly ScalingSetting AutoscalerSetting = new("autoscaler", s => s.Autoscaler, (s, v) => s with { Autoscaler = v },
+        json => { Scaling.EffectiveAutoscaler.Parse(json, out var errors); return errors; },
+        "AutoscalerSet", "AutoscalerOff", "autoscaler");
+
+    private static readonly ScalingSetting CronSetting = new("cronscaler", s => s.CronScaler, (s, v) => s with { CronScaler = v },
+        json => { Scaling.CronScaler.Parse(json, out var errors); return errors; },
+        "CronScalerSet", "CronScalerOff", "scheduled scaling");
+
     /// <summary>The autoscaler in force (JSON) and where it comes from: "api", "spec" or "none".</summary>
-    public (JsonNode? Autoscaler, string Source) GetAutoscaler(string name)
+    public (JsonNode? Autoscaler, string Source) GetAutoscaler(string name) => GetSetting(name, AutoscalerSetting);
+
+    /// <summary>Sets (or with null turns off) the service's autoscaler without a new version: nothing restarts.</summary>
+    public void SetAutoscaler(string name, string? json) => SetSetting(name, json, AutoscalerSetting);
+
+    /// <summary>The scheduled scaling in force (EAS cronscale JSON) and where it comes from: "api", "spec" or "none".</summary>
+    public (JsonNode? CronScaler, string Source) GetCronScaler(string name) => GetSetting(name, CronSetting);
+
+    /// <summary>Sets (or with null turns off) scheduled scaling, apart from the spec.</summary>
+    public void SetCronScaler(string name, string? json) => SetSetting(name, json, CronSetting);
+
+    private (JsonNode?, string) GetSetting(string name, ScalingSetting setting)
     {
         var service = Get(name);
-        if (service.Autoscaler == Scaling.EffectiveAutoscaler.Off)
+        switch (setting.Read(service))
         {
-            return (null, "none");
-        }
-
-        if (service.Autoscaler is { } json)
-        {
-            return (JsonNode.Parse(json), "api");
+            case Scaling.EffectiveAutoscaler.Off:
+                return (null, "none");
+            case { } json:
+                return (JsonNode.Parse(json), "api");
         }
 
         var spec = _store.GetVersion(name, service.CurrentVersion) is { } v ? JsonNode.Parse(v.SpecJson) : null;
-        return spec?["autoscaler"] is { } own ? (own.DeepClone(), "spec") : (null, "none");
+        return spec?[setting.SpecKey] is { } own ? (own.DeepClone(), "spec") : (null, "none");
     }
 
-    /// <summary>Sets (or with null turns off) the service's autoscaler without a new version: nothing restarts.</summary>
-    public void SetAutoscaler(string name, string? json)
+    private void SetSetting(string name, string? json, ScalingSetting setting)
     {
         if (json is not null)
         {
-            Scaling.EffectiveAutoscaler.Parse(json, out var errors);
-            if (errors.Count > 0)
+            if (setting.Validate(json) is { Count: > 0 } errors)
             {
                 throw ControlException.InvalidSpec(errors);
             }
@@ -194,54 +213,12 @@ public sealed class ServiceManager
         {
             var service = Get(name);
             var now = _time.GetUtcNow();
-            _store.UpdateService(service with { Autoscaler = json ?? Scaling.EffectiveAutoscaler.Off, UpdateTime = now });
-            _store.AddEvent(name, now, "Normal", json is null ? "AutoscalerOff" : "AutoscalerSet",
-                json is null ? "autoscaler turned off; the instance count stays as it is" : $"autoscaler set: {json}");
+            _store.UpdateService(setting.Write(service, json ?? Scaling.EffectiveAutoscaler.Off) with { UpdateTime = now });
+            _store.AddEvent(name, now, "Normal", json is null ? setting.OffEvent : setting.SetEvent,
+                json is null ? $"{setting.What} turned off" : $"{setting.What} set: {json}");
         }
 
         _reconciler.Trigger();
-    }
-
-    /// <summary>The scheduled scaling in force (EAS cronscale JSON) and where it comes from: "api", "spec" or "none".</summary>
-    public (JsonNode? CronScaler, string Source) GetCronScaler(string name)
-    {
-        var service = Get(name);
-        if (service.CronScaler == Scaling.EffectiveAutoscaler.Off)
-        {
-            return (null, "none");
-        }
-
-        if (service.CronScaler is { } json)
-        {
-            return (JsonNode.Parse(json), "api");
-        }
-
-        var spec = _store.GetVersion(name, service.CurrentVersion) is { } v ? JsonNode.Parse(v.SpecJson) : null;
-        return spec?["cronscaler"] is { } own ? (own.DeepClone(), "spec") : (null, "none");
-    }
-
-    /// <summary>Sets (or with null turns off) scheduled scaling, apart from the spec.</summary>
-    public void SetCronScaler(string name, string? json)
-    {
-        if (json is not null)
-        {
-            Scaling.CronScaler.Parse(json, out var errors);
-            if (errors.Count > 0)
-            {
-                throw ControlException.InvalidSpec(errors);
-            }
-
-            json = JsonNode.Parse(json)!.ToJsonString();
-        }
-
-        lock (_writeLock)
-        {
-            var service = Get(name);
-            var now = _time.GetUtcNow();
-            _store.UpdateService(service with { CronScaler = json ?? Scaling.EffectiveAutoscaler.Off, UpdateTime = now });
-            _store.AddEvent(name, now, "Normal", json is null ? "CronScalerOff" : "CronScalerSet",
-                json is null ? "scheduled scaling turned off" : $"scheduled scaling set: {json}");
-        }
     }
 
     /// <summary>Applies an autoscaler decision: the instance count only, with the decision's reason as the event.</summary>

@@ -246,19 +246,13 @@ internal static class ControlApi
         });
     }
 
-    private static IResult CronScalerAnswer(ServiceManager services, string name)
-    {
-        var (cron, source) = services.GetCronScaler(name);
-        var answer = new System.Text.Json.Nodes.JsonObject { ["source"] = source, ["cronscaler"] = cron };
-        return Results.Text(answer.ToJsonString(), "application/json");
-    }
+    private static IResult CronScalerAnswer(ServiceManager services, string name) => SettingAnswer("cronscaler", services.GetCronScaler(name));
 
-    private static IResult AutoscalerAnswer(ServiceManager services, string name)
-    {
-        var (autoscaler, source) = services.GetAutoscaler(name);
-        var answer = new System.Text.Json.Nodes.JsonObject { ["source"] = source, ["autoscaler"] = autoscaler };
-        return Results.Text(answer.ToJsonString(), "application/json");
-    }
+    private static IResult AutoscalerAnswer(ServiceManager services, string name) => SettingAnswer("autoscaler", services.GetAutoscaler(name));
+
+    /// <summary><c>{"source": "api"|"spec"|"none", "{key}": {...}|null}</c>.</summary>
+    private static IResult SettingAnswer(string key, (System.Text.Json.Nodes.JsonNode? Value, string Source) setting) =>
+        Results.Text(new System.Text.Json.Nodes.JsonObject { ["source"] = setting.Source, [key] = setting.Value }.ToJsonString(), "application/json");
 
     /// <summary>A time given as Unix seconds, or as an ISO 8601 instant, or a negative offset like <c>-10m</c> from now.</summary>
     private static DateTimeOffset? ParseTime(string? value, string name)

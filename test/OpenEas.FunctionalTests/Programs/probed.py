@@ -9,6 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes: without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms per call.
+    disable_nagle_algorithm = True
 
     def do_GET(self):
         if self.path == "/ready":

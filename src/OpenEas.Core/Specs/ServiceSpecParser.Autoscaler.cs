@@ -69,11 +69,18 @@ public static partial class ServiceSpecParser
             r.Error(P + ".scaleStrategies", "required: at least one {\"metricName\": \"qps\"|\"concurrency\"|\"cpu\"|\"backlog\", \"threshold\": n}");
         }
 
-        double? up = null, down = null, grace = null;
+        double? up = null, down = null, grace = null, window = null;
         long? activation = null;
         if (r.Object(obj["behavior"], P + ".behavior") is { } behavior)
         {
             up = Window(r, behavior["scaleUp"], P + ".behavior.scaleUp");
+            // OpenEAS: the averaging window (Knative's "window"); the panic window is a tenth of it.
+            window = r.Number(behavior["stableWindowSeconds"], P + ".behavior.stableWindowSeconds", 6, true, "a number of seconds 6-3600");
+            if (window > 3600)
+            {
+                r.Error(P + ".behavior.stableWindowSeconds", $"must be 6-3600 seconds, got {window}");
+            }
+
             down = Window(r, behavior["scaleDown"], P + ".behavior.scaleDown");
             if (r.Object(behavior["onZero"], P + ".behavior.onZero") is { } zero)
             {
@@ -96,6 +103,8 @@ public static partial class ServiceSpecParser
             ScaleDownStabilizationSeconds = down ?? defaults.ScaleDownStabilizationSeconds,
             ZeroGracePeriodSeconds = grace ?? defaults.ZeroGracePeriodSeconds,
             ActivationReplicas = (int)(activation ?? defaults.ActivationReplicas),
+            StableWindowSeconds = window ?? defaults.StableWindowSeconds,
+            PanicWindowSeconds = window is { } w ? Math.Max(1, Math.Round(w / 10)) : defaults.PanicWindowSeconds,
         };
     }
 

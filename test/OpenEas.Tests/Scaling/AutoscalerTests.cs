@@ -154,4 +154,35 @@ public class AutoscalerTests
         Assert.Equal(300, legacy.ScaleDownStabilizationSeconds);
         Assert.Null(ServiceSpecParser.Parse("""{"name": "a", "containers": [{"script": "x"}]}""").Spec!.Autoscaler);
     }
+
+    [Theory]
+    [InlineData(30, 30, 3)]
+    [InlineData(120, 120, 12)]
+    public void The_stable_window_can_be_set_and_the_panic_window_follows(double seconds, double stable, double panic)
+    {
+        var spec = ServiceSpecParser.Parse(WithWindow(seconds)).Spec!.Autoscaler!;
+        Assert.Equal((stable, panic), (spec.StableWindowSeconds, spec.PanicWindowSeconds));
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(5000)]
+    public void A_stable_window_out_of_range_names_its_path(double seconds)
+    {
+        var result = ServiceSpecParser.Parse(WithWindow(seconds));
+        Assert.Contains(result.Errors, e => e.Path == "autoscaler.behavior.stableWindowSeconds");
+    }
+
+    [Fact]
+    public void A_shorter_stable_window_scales_down_sooner()
+    {
+        var spec = Qps(100, downDelay: 0) with { StableWindowSeconds = 10, PanicWindowSeconds = 1 };
+        var log = Simulate(spec, 4, t => t < 30 ? 400 : 0, 60);
+        var down = log.First(x => x.Second >= 30 && x.Instances < 4);
+        Assert.InRange(down.Second, 30, 41);
+    }
+
+    private static string WithWindow(double seconds) =>
+        """{"name": "a", "containers": [{"script": "x"}], "autoscaler": {"strategies": {"qps": 10}, "behavior": {"stableWindowSeconds": SECONDS}}}"""
+            .Replace("SECONDS", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
 }

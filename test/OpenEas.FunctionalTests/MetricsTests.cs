@@ -18,16 +18,20 @@ public class MetricsTests
         var created = await server.Client.CreateServiceAsync(TestServer.EchoSpec("watched", instances: 2));
         await server.WaitForStatusAsync("watched", ServiceStates.Running, running: 2);
         var started = DateTimeOffset.UtcNow.AddSeconds(-1);
-        const int Calls = 300;
-        for (var i = 0; i < Calls; i++)
+        // Enough calls over long enough (at least 2.5 s) for /proc's 10 ms CPU ticks to register.
+        var calls = 0;
+        var clock = Stopwatch.StartNew();
+        while (calls < 300 || clock.Elapsed < TimeSpan.FromSeconds(2.5))
         {
             Assert.Equal(HttpStatusCode.OK, (await server.Client.PredictAsync("watched", created.AccessToken, "ping"u8.ToArray())).Status);
+            calls++;
         }
 
+
         var series = await Poll.UntilAsync(() => server.Client.GetMetricsAsync("watched", from: started),
-            s => s.Points.Sum(p => p.Requests) >= Calls, Wait, "every call to be counted");
-        Assert.Equal(Calls, series.Points.Sum(p => p.Requests));
-        Assert.Equal(Calls, series.Points.Sum(p => p.Status2xx));
+            s => s.Points.Sum(p => p.Requests) >= calls, Wait, "every call to be counted");
+        Assert.Equal(calls, series.Points.Sum(p => p.Requests));
+        Assert.Equal(calls, series.Points.Sum(p => p.Status2xx));
         Assert.All(series.Points, p => Assert.Equal(1, p.Seconds));
         var busy = series.Points.Where(p => p.Requests > 0).ToList();
         Assert.All(busy, p => Assert.True(p.P50Ms > 0 && p.P99Ms >= p.P50Ms && p.MaxMs >= p.P99Ms));
@@ -43,7 +47,7 @@ public class MetricsTests
             Assert.Contains(points, p => p.MemoryBytes > 0);
         }
 
-        Assert.Equal(Calls, perInstance);
+        Assert.Equal(calls, perInstance);
     }
 
     [Fact]

@@ -171,7 +171,8 @@ public partial class StressTests
 public class StressCapacityTests(ITestOutputHelper output)
 {
     // One call at a time, a fixed service time: capacity ≈ 1 / (service time + overhead); a small queue, then 450.
-    private const string OneSlot = "\"rpc\": {\"max_concurrency\": 1, \"max_queue_size\": 2}";
+    // A short queue absorbs a scheduling hiccup of the shared machine (a 2-call queue turned one into 40 % errors).
+    private const string OneSlot = "\"rpc\": {\"max_concurrency\": 1, \"max_queue_size\": 8}";
 
     [Fact]
     public async Task Ramp_finds_the_capacity_of_a_one_slot_service_within_15_percent()

@@ -97,110 +97,23 @@ internal static class Program
 
     private static ColdStartOptions ParseColdStart(string[] args)
     {
-        int rounds = 10, warmup = 2;
-        string? write = null, note = null;
-        for (var i = 1; i < args.Length; i++)
-        {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            switch (args[i])
-            {
-                case "--rounds":
-                    rounds = Int(Value(), "--rounds", 3, 100);
-                    break;
-                case "--warmup":
-                    warmup = Int(Value(), "--warmup", 0, 10);
-                    break;
-                case "--write":
-                    write = Value();
-                    break;
-                case "--note":
-                    note = Value();
-                    break;
-                default:
-                    throw new ArgumentException($"unknown option '{args[i]}'");
-            }
-        }
-
-        var command = "dotnet run --project bench/OpenEas.Bench -c Release -- " + string.Join(' ', args.Select(Quote));
-        return new ColdStartOptions(rounds, warmup, write, note, command);
+        var a = new BenchArgs(args, "--rounds", "--warmup", "--write", "--note");
+        return new ColdStartOptions(a.Int("--rounds", 10, 3, 100), a.Int("--warmup", 2, 0, 10), a.Text("--write"), a.Text("--note"), a.Command);
     }
 
     private static GatewayOptions ParseGateway(string[] args)
     {
-        int rounds = 3, seconds = 10, probe = 5, warmup = 20, connections = 32;
-        string? write = null, note = null;
-        for (var i = 1; i < args.Length; i++)
-        {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            switch (args[i])
-            {
-                case "--rounds":
-                    rounds = Int(Value(), "--rounds", 1, 15);
-                    break;
-                case "--duration":
-                    seconds = Int(Value(), "--duration", 3, 60);
-                    break;
-                case "--probe":
-                    probe = Int(Value(), "--probe", 2, 60);
-                    break;
-                case "--warmup":
-                    warmup = Int(Value(), "--warmup", 0, 120);
-                    break;
-                case "--connections":
-                    connections = Int(Value(), "--connections", 1, 1000);
-                    break;
-                case "--write":
-                    write = Value();
-                    break;
-                case "--note":
-                    note = Value();
-                    break;
-                default:
-                    throw new ArgumentException($"unknown option '{args[i]}'");
-            }
-        }
-
-        var command = "dotnet run --project bench/OpenEas.Bench -c Release -- " + string.Join(' ', args.Select(Quote));
-        return new GatewayOptions(rounds, seconds, probe, warmup, connections, 2048, write, note, command);
+        var a = new BenchArgs(args, "--rounds", "--duration", "--probe", "--warmup", "--connections", "--write", "--note");
+        return new GatewayOptions(a.Int("--rounds", 3, 1, 15), a.Int("--duration", 10, 3, 60), a.Int("--probe", 5, 2, 60),
+            a.Int("--warmup", 20, 0, 120), a.Int("--connections", 32, 1, 1000), 2048, a.Text("--write"), a.Text("--note"), a.Command);
     }
 
     private static StressBenchOptions ParseStress(string[] args)
     {
-        int rounds = 3, seconds = 10, warmup = 15, connections = 64, core = 1;
-        string? write = null, note = null;
-        for (var i = 1; i < args.Length; i++)
-        {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            switch (args[i])
-            {
-                case "--rounds":
-                    rounds = Int(Value(), "--rounds", 1, 15);
-                    break;
-                case "--duration":
-                    seconds = Int(Value(), "--duration", 3, 60);
-                    break;
-                case "--warmup":
-                    warmup = Int(Value(), "--warmup", 0, 120);
-                    break;
-                case "--connections":
-                    connections = Int(Value(), "--connections", 1, 1000);
-                    break;
-                case "--core":
-                    core = Int(Value(), "--core", 0, Environment.ProcessorCount - 1);
-                    break;
-                case "--write":
-                    write = Value();
-                    break;
-                case "--note":
-                    note = Value();
-                    break;
-                default:
-                    throw new ArgumentException($"unknown option '{args[i]}'");
-            }
-        }
-
-        var command = "dotnet run --project bench/OpenEas.Bench -c Release -- " + string.Join(' ', args.Select(Quote));
-        return new StressBenchOptions(rounds, seconds, warmup, connections, 2048, core.ToString(CultureInfo.InvariantCulture), write, note, command);
+        var a = new BenchArgs(args, "--rounds", "--duration", "--warmup", "--connections", "--core", "--write", "--note");
+        var core = a.Int("--core", 1, 0, Environment.ProcessorCount - 1);
+        return new StressBenchOptions(a.Int("--rounds", 3, 1, 15), a.Int("--duration", 10, 3, 60), a.Int("--warmup", 15, 0, 120),
+            a.Int("--connections", 64, 1, 1000), 2048, core.ToString(CultureInfo.InvariantCulture), a.Text("--write"), a.Text("--note"), a.Command);
     }
 
     /// <summary>The value after <paramref name="name"/> (the helper modes take only named options).</summary>
@@ -210,11 +123,5 @@ internal static class Program
         return i > 0 && i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[0]} needs {name}");
     }
 
-    private static int Int(string text, string option, int min, int max) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max
-            ? v
-            : throw new ArgumentException($"{option} must be a whole number {min}-{max}, got '{text}'");
-
-    private static string Quote(string arg) =>
-        arg.Length > 0 && arg.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or '=') ? arg : "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    private static int Int(string text, string option, int min, int max) => BenchArgs.Parse(text, option, min, max);
 }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using OpenEas.Cli.Output;
 
 namespace OpenEas.Cli.Commands;
 
@@ -39,17 +39,8 @@ internal static class AutoscaleCommand
                 : patch.Count > 0 ? await ctx.Client.SetAutoscalerAsync(ctx.Service, Merge(await ctx.Client.GetAutoscalerAsync(ctx.Service, ct), patch), ct)
                 : await ctx.Client.GetAutoscalerAsync(ctx.Service, ct);
 
-            if (parse.GetValue(json))
-            {
-                await ctx.Out.WriteLineAsync(answer.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-                return ExitCodes.Success;
-            }
-
-            var source = answer["source"]?.GetValue<string>() ?? "none";
-            await ctx.Out.WriteLineAsync(answer["autoscaler"] is { } current
-                ? $"{ctx.Service}: autoscaler from the {(source == "api" ? "autoscale command" : "spec")}: {current.ToJsonString()}"
-                : $"{ctx.Service}: no autoscaler (fixed instance count)");
-            return ExitCodes.Success;
+            return await ScalingSettingOutput.WriteAsync(ctx, answer, "autoscaler", "autoscaler", "autoscale",
+                "no autoscaler (fixed instance count)", parse.GetValue(json));
         });
         root.Add(command);
     }

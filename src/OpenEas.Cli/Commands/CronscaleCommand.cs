@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using OpenEas.Cli.Output;
 
 namespace OpenEas.Cli.Commands;
 
@@ -26,17 +26,8 @@ internal static class CronscaleCommand
             var answer = parse.GetValue(off) ? await ctx.Client.DisableCronScalerAsync(ctx.Service, ct)
                 : parse.GetValue(spec) is { } file ? await ctx.Client.SetCronScalerAsync(ctx.Service, await CommonOptions.ReadSpecAsync(ctx, file, ct), ct)
                 : await ctx.Client.GetCronScalerAsync(ctx.Service, ct);
-            if (parse.GetValue(json))
-            {
-                await ctx.Out.WriteLineAsync(answer.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-                return ExitCodes.Success;
-            }
-
-            var source = answer["source"]?.GetValue<string>() ?? "none";
-            await ctx.Out.WriteLineAsync(answer["cronscaler"] is { } current
-                ? $"{ctx.Service}: scheduled scaling from the {(source == "api" ? "cronscale command" : "spec")}: {current.ToJsonString()}"
-                : $"{ctx.Service}: no scheduled scaling");
-            return ExitCodes.Success;
+            return await ScalingSettingOutput.WriteAsync(ctx, answer, "cronscaler", "scheduled scaling", "cronscale",
+                "no scheduled scaling", parse.GetValue(json));
         });
         root.Add(command);
     }

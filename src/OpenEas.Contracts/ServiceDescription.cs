@@ -204,6 +204,10 @@ public sealed class MetricPoint
     [JsonPropertyName("requests")]
     public long Requests { get; set; }
 
+    /// <summary>Calls that arrived at the gateway (authenticated) in the interval: the demand, counted before any queue.</summary>
+    [JsonPropertyName("arrivals")]
+    public long Arrivals { get; set; }
+
     [JsonPropertyName("qps")]
     public double Qps { get; set; }
 

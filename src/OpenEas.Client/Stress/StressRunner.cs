@@ -34,6 +34,9 @@ public sealed class StressRunner : IDisposable
     private volatile bool _abandoning;
     private double _offered;
 
+    /// <summary>Open loop: every call intended before this elapsed time (ticks) has been launched.</summary>
+    private long _launchedThrough;
+
     /// <param name="http">A handler to call through; by default a <see cref="SocketsHttpHandler"/> sized for the plan.</param>
     public StressRunner(StressPlan plan, HttpMessageHandler? http = null, TimeProvider? time = null)
     {
@@ -181,6 +184,8 @@ public sealed class StressRunner : IDisposable
                 Launch(_started + (long)(intended.TotalSeconds * _time.TimestampFrequency), (int)intended.TotalSeconds);
                 index++;
             }
+
+            Volatile.Write(ref _launchedThrough, (now < phaseEnd ? now : phaseEnd).Ticks);
 
             if (now >= phaseEnd)
             {
@@ -376,6 +381,21 @@ public sealed class StressRunner : IDisposable
             catch (OperationCanceledException)
             {
                 return;
+            }
+
+            // A sender running late (a busy machine) still owes calls intended for second t: close it once they are out.
+            var end = TimeSpan.FromSeconds(t + 1).Ticks;
+            while (_plan.Mode != StressMode.Concurrency && Volatile.Read(ref _launchedThrough) < end && !ct.IsCancellationRequested
+                   && _time.GetElapsedTime(_started) < TimeSpan.FromSeconds(t + 2))
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(1), _time, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
 
             CloseSecond(t, start, 1);

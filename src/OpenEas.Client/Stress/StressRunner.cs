@@ -157,6 +157,8 @@ public sealed class StressRunner : IDisposable
     {
         var ramp = _plan.Ramp;
         var stepIndex = 0;
+        var rateIndex = 0;
+        var confirming = false;
         var rate = _plan.Mode == StressMode.Ramp ? ramp!.Start : _plan.Rate;
         var phaseLength = _plan.Mode == StressMode.Ramp ? ramp!.Every : _plan.Duration;
         var phaseStart = TimeSpan.Zero;
@@ -197,6 +199,7 @@ public sealed class StressRunner : IDisposable
                 // A ramp step ended: judge it, then raise the rate.
                 var observed = _recorder.CloseStep(rate, phaseLength);
                 var verdict = RampDecision.Decide(observed, _limits);
+                var then = RampDecision.Next(verdict, confirming);
                 var step = new StressStep
                 {
                     Index = stepIndex,
@@ -205,7 +208,7 @@ public sealed class StressRunner : IDisposable
                     Ok = observed.Ok,
                     Errors = observed.Errors,
                     P99Ms = observed.P99Ms,
-                    Verdict = RampDecision.Describe(verdict, observed, _limits),
+                    Verdict = RampDecision.Describe(verdict, observed, _limits) + (then == RampNext.Confirm ? "; confirming" : ""),
                 };
                 lock (_gate)
                 {
@@ -213,13 +216,19 @@ public sealed class StressRunner : IDisposable
                 }
 
                 OnStep?.Invoke(step);
-                if (verdict != RampVerdict.Pass)
+                if (then == RampNext.Stop)
                 {
                     return "limit found: " + step.Verdict;
                 }
 
                 stepIndex++;
-                rate = ramp!.RateOf(stepIndex);
+                confirming = then == RampNext.Confirm;
+                if (then == RampNext.Raise)
+                {
+                    rateIndex++;
+                }
+
+                rate = ramp!.RateOf(rateIndex);
                 Volatile.Write(ref _offered, rate);
                 phaseStart = phaseEnd;
                 index = 0;

@@ -74,6 +74,9 @@ public sealed class ModelSources(string dataDir, HttpClient http, TextWriter log
         var cache = Path.Combine(_dataDir, "models");
         var urlKey = Path.Combine(cache, "urls", Hash(System.Text.Encoding.UTF8.GetBytes(url.AbsoluteUri)));
         var fileName = Path.GetFileName(url.AbsolutePath) is { Length: > 0 } f ? f : "model";
+        Directory.CreateDirectory(Path.Combine(cache, "urls"));
+        // Instances starting together take turns: the first downloads, the others find it in the cache.
+        using var turn = await LockAsync(urlKey + ".lock", ct).ConfigureAwait(false);
         if (File.Exists(urlKey))
         {
             var known = Path.Combine(cache, "sha256", (await File.ReadAllTextAsync(urlKey, ct).ConfigureAwait(false)).Trim(), fileName);
@@ -84,7 +87,6 @@ public sealed class ModelSources(string dataDir, HttpClient http, TextWriter log
             }
         }
 
-        Directory.CreateDirectory(Path.Combine(cache, "urls"));
         var temp = Path.Combine(cache, $".download-{Guid.NewGuid():N}");
         try
         {
@@ -138,6 +140,21 @@ public sealed class ModelSources(string dataDir, HttpClient http, TextWriter log
             if (File.Exists(temp))
             {
                 File.Delete(temp);
+            }
+        }
+    }
+
+    private static async Task<FileStream> LockAsync(string path, CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false);
             }
         }
     }

@@ -33,10 +33,10 @@ internal static class ProcessorScenario
         {
             var models = new List<Model>();
             var mlp = Path.Combine(work.FullName, "mlp.onnx");
-            // Small tensors but 19 MB of weights: at batch 1 every call streams all weights from memory, so the per-call
+            // Small tensors but 68 MB of weights: at batch 1 every call streams all weights from memory, so the per-call
             // cost dominates and batching can amortize it (a tiny MLP would only measure HTTP).
-            MlpModel.Write(mlp, inputs: 256, hidden: 2048, outputs: 16, hiddenLayers: 2);
-            models.Add(new Model("generated MLP 256→2048→2048→16", mlp, "mlp", Zeros("x", [1, 256])));
+            MlpModel.Write(mlp, inputs: 256, hidden: 4096, outputs: 16, hiddenLayers: 2);
+            models.Add(new Model("generated MLP 256→4096→4096→16", mlp, "mlp", Zeros("x", [1, 256])));
             if ((o.RecModel ?? FetchRecognitionModel(root)) is { } rec)
             {
                 models.Add(new Model("PP-OCRv4 recognition [1,3,48,320]", rec, "rec", Random("x", [1, 3, 48, 320])));

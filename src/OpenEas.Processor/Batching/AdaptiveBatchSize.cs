@@ -70,39 +70,32 @@ public sealed class AdaptiveBatchSize(int max, int samples = 24, double minGain 
             _perRow[limit] = s.Seconds / s.Rows;
             if (_trial == 0)
             {
-                var next = Math.Min(Max, _stable * 2);
-                if (next == _stable)
-                {
-                    _settled = true;
-                }
-                else
-                {
-                    _trial = next;
-                    _current.Remove(next);
-                }
-
-                return;
+                TryNext();
             }
-
-            if (_perRow[_trial] < _perRow[_stable] * (1 - MinGain))
+            else if (_perRow[_trial] < _perRow[_stable] * (1 - MinGain))
             {
                 (_stable, _trial) = (_trial, 0);
-                var next = Math.Min(Max, _stable * 2);
-                if (next == _stable)
-                {
-                    _settled = true;
-                }
-                else
-                {
-                    _trial = next;
-                    _current.Remove(next);
-                }
+                TryNext();
             }
             else
             {
                 (_trial, _settled) = (0, true);
             }
         }
+    }
+
+    /// <summary>Tries double the stable size next, or settles at the maximum.</summary>
+    private void TryNext()
+    {
+        var next = Math.Min(Max, _stable * 2);
+        if (next == _stable)
+        {
+            _settled = true;
+            return;
+        }
+
+        _trial = next;
+        _current.Remove(next);
     }
 
     /// <summary>What was learned: ms per row by batch size, the size in use, and whether it is still exploring.</summary>

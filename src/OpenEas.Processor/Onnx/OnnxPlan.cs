@@ -22,6 +22,9 @@ public static class OnnxPlan
     /// <summary>A bigger batch must raise throughput by this fraction to be taken.</summary>
     public const double MinGain = 0.05;
 
+    /// <summary>A layout with fewer sessions must be this much faster to be chosen over one with more.</summary>
+    public const double LayoutMargin = 0.10;
+
     private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(700);
 
     /// <summary>Layouts that use all <paramref name="cores"/>: sessions × threads = cores, most sessions first.</summary>
@@ -69,7 +72,9 @@ public static class OnnxPlan
             var rate = Rate(model, sample, 1);
             measurements.Add(new PlanMeasurement(s, t, 1, rate));
             log.WriteLine($"plan: {s} session(s) x {t} thread(s), batch 1: {rate:0.#} items/s");
-            if (rate > bestRate)
+            // Layouts come most sessions first; fewer, wider sessions must win clearly, because their threads wait
+            // for each other and lose badly when the cores are shared with anything else.
+            if (bestRate < 0 || rate > bestRate * (1 + LayoutMargin))
             {
                 (best, bestRate) = ((s, t), rate);
             }

@@ -141,7 +141,7 @@ internal static class ProcessorScenario
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine(inv, $"| {m.Label} | {a:0} ({string.Join(", ", rawLayout.Distinct())}) | {bm:0} | {cm:0} | {bm / a:0.00} | {cm / bm:0.00} |");
-        sb.Append(inv, $"<!-- {m.Service} rounds: a [{Join(raw)}] b [{Join(gatewayDefault)}] c [{Join(gatewayAuto)}]; auto plan: {PlanLine(autoInfo.BodyText)} -->");
+        sb.Append(inv, $"- {m.Service} rounds: a [{Join(raw)}], b [{Join(gatewayDefault)}], c [{Join(gatewayAuto)}]; auto plan after the run: {PlanLine(autoInfo.BodyText)}");
         return sb.ToString();
     }
 
@@ -306,7 +306,13 @@ internal static class ProcessorScenario
         sb.AppendLine("|---|---|---|---|---|---|");
         foreach (var r in rows)
         {
-            sb.AppendLine(r);
+            sb.AppendLine(r.Split('\n')[0]);
+        }
+
+        sb.AppendLine();
+        foreach (var r in rows)
+        {
+            sb.AppendLine(r.Split('\n')[1]);
         }
 
         return sb.ToString().TrimEnd();

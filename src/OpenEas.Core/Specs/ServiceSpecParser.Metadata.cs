@@ -199,7 +199,20 @@ public static partial class ServiceSpecParser
         var keepalive = r.Integer(rpc["keepalive"], P + "keepalive", 1, int.MaxValue, "an integer number of ms > 0");
         // "auto" (OpenEAS): the processor measures whether batching pays and how large batches should be.
         var batchingAuto = rpc["batching"] is JsonValue v && v.TryGetValue<string>(out var mode) && mode == "auto";
-        var batching = batchingAuto ? true : r.Bool(rpc["batching"], P + "batching");
+        bool? batching;
+        if (batchingAuto)
+        {
+            batching = true;
+        }
+        else if (rpc["batching"] is JsonValue text && text.GetValueKind() == System.Text.Json.JsonValueKind.String)
+        {
+            r.Error(P + "batching", $"must be true, false or \"auto\", got \"{text}\"");
+            batching = null;
+        }
+        else
+        {
+            batching = r.Bool(rpc["batching"], P + "batching");
+        }
         var maxBatchSize = r.Integer(rpc["max_batch_size"], P + "max_batch_size", 1, int.MaxValue, "an integer >= 1");
         var maxBatchTimeout = r.Integer(rpc["max_batch_timeout"], P + "max_batch_timeout", 0, int.MaxValue, "an integer number of ms >= 0");
         var maxQueueSize = r.Integer(rpc["max_queue_size"], P + "max_queue_size", 1, int.MaxValue, "an integer >= 1");

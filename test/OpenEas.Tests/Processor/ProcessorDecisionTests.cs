@@ -82,6 +82,15 @@ public class ProcessorDecisionTests
     }
 
     [Fact]
+    public void Batching_other_words_are_an_error_naming_the_path()
+    {
+        var result = ServiceSpecParser.Parse("""{"name": "m", "processor": "onnx", "model_path": "/m.onnx", "metadata": {"rpc": {"batching": "sometimes"}}}""");
+        var issue = Assert.Single(result.Errors);
+        Assert.Equal("metadata.rpc.batching", issue.Path);
+        Assert.Contains("\"auto\"", issue.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Processor_spec_starts_eas_processor_with_the_rpc_settings()
     {
         var spec = ServiceSpecParser.Parse("""

@@ -73,6 +73,7 @@ internal static class CliApp
         BenchCommand.Add(root, env);
         TokenCommand.Add(root, env);
         AlertCommands.Add(root, env);
+        ResourceCommands.Add(root, env);
         ServerCommand.Add(root, env);
         ProcessorCommand.Add(root, env);
         return root;

@@ -273,6 +273,35 @@ public sealed class EasClient : IDisposable
     public Task DeleteAlertAsync(string service, string id, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Delete, $"api/v2/services/{Esc(service)}/alerts/{Esc(id)}", null, ct);
 
+    // ---- resource groups ------------------------------------------------------------------
+
+    /// <summary>Every resource group (<c>public</c> first) with its capacity, use and services.</summary>
+    public Task<List<ResourceGroupInfo>> ListResourcesAsync(CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, "api/v2/resources", null, EasJsonContext.Default.ListResourceGroupInfo, ct);
+
+    /// <summary>One resource group with its instances.</summary>
+    public Task<ResourceGroupInfo> GetResourceAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"api/v2/resources/{Esc(name)}", null, EasJsonContext.Default.ResourceGroupInfo, ct);
+
+    /// <summary>Creates a dedicated resource group with declared capacity (spot when <c>Spot</c> is set).</summary>
+    public Task<ResourceGroupInfo> CreateResourceAsync(ResourceGroupRequest group, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "api/v2/resources",
+            Json(JsonSerializer.Serialize(group, EasJsonContext.Default.ResourceGroupRequest)), EasJsonContext.Default.ResourceGroupInfo, ct);
+
+    /// <summary>Changes a dedicated group's capacity.</summary>
+    public Task<ResourceGroupInfo> UpdateResourceAsync(string name, ResourceGroupRequest group, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"api/v2/resources/{Esc(name)}",
+            Json(JsonSerializer.Serialize(group, EasJsonContext.Default.ResourceGroupRequest)), EasJsonContext.Default.ResourceGroupInfo, ct);
+
+    /// <summary>Deletes a dedicated group no service uses.</summary>
+    public Task DeleteResourceAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, $"api/v2/resources/{Esc(name)}", null, ct);
+
+    /// <summary>Sends a spot group the cloud's preemption notice (see <see cref="PreemptRequest"/>).</summary>
+    public Task<PreemptResult> PreemptAsync(string name, PreemptRequest notice, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/v2/resources/{Esc(name)}/preempt",
+            Json(JsonSerializer.Serialize(notice, EasJsonContext.Default.PreemptRequest)), EasJsonContext.Default.PreemptResult, ct);
+
     // ---- calling services -----------------------------------------------------------------
 
     /// <summary>The gateway URL of a service (<c>…/api/predict/{service}[/{path}]</c>), e.g. for a load generator.</summary>

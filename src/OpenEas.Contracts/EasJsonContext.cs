@@ -35,4 +35,9 @@ namespace OpenEas.Contracts;
 [JsonSerializable(typeof(AlertRuleInfo))]
 [JsonSerializable(typeof(List<AlertRuleInfo>))]
 [JsonSerializable(typeof(AlertNotification))]
+[JsonSerializable(typeof(ResourceGroupRequest))]
+[JsonSerializable(typeof(ResourceGroupInfo))]
+[JsonSerializable(typeof(List<ResourceGroupInfo>))]
+[JsonSerializable(typeof(PreemptRequest))]
+[JsonSerializable(typeof(PreemptResult))]
 public sealed partial class EasJsonContext : JsonSerializerContext;

@@ -15,6 +15,9 @@ public static class ErrorCodes
     public const string InvalidAlertRule = "InvalidAlertRule";
     public const string AlertNotFound = "AlertNotFound";
     public const string JobNotFound = "JobNotFound";
+    public const string ResourceNotFound = "ResourceNotFound";
+    public const string ResourceExists = "ResourceExists";
+    public const string InvalidResource = "InvalidResource";
 }
 
 /// <summary>The JSON body of a gateway error (<c>/api/predict/...</c>).</summary>

@@ -66,7 +66,15 @@ public sealed class InstanceInfo
     public string HostIp { get; set; } = "127.0.0.1";
     public int Port { get; init; }
     public int? Pid { get; init; }
+    /// <summary>The resource group the instance is placed in (empty while it waits for room).</summary>
     public string ResourceGroup { get; set; } = "public";
+    /// <summary>Runs on spot (preemptible) capacity.</summary>
+    public bool Spot { get; init; }
+    /// <summary>Placed outside the service's own group (the elastic pool or a fallback); such instances go first on scale-in.</summary>
+    public bool Overflow { get; init; }
+    /// <summary>When a preemption notice ends this instance's life (null when none).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? PreemptAt { get; init; }
     public DateTimeOffset CreateTime { get; init; }
     public DateTimeOffset? StartTime { get; init; }
     public int RestartCount { get; init; }
@@ -195,6 +203,10 @@ public sealed class MetricPoint
 
     [JsonPropertyName("requests")]
     public long Requests { get; set; }
+
+    /// <summary>Calls that arrived at the gateway (authenticated) in the interval: the demand, counted before any queue.</summary>
+    [JsonPropertyName("arrivals")]
+    public long Arrivals { get; set; }
 
     [JsonPropertyName("qps")]
     public double Qps { get; set; }

@@ -85,6 +85,7 @@ public sealed class EasServer : IAsyncDisposable
         builder.Services.AddSingleton<Reconciler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Reconciler>());
         builder.Services.AddSingleton<ServiceManager>();
+        builder.Services.AddSingleton<ResourceManager>();
         builder.Services.AddSingleton<Core.Janitor.Janitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Janitor.Janitor>());
         builder.Services.AddHttpForwarder();

@@ -38,6 +38,43 @@ public class AutoscalerTests
         Assert.Equal(["qps 5/inst"], described.Scaling.Targets);
         Assert.Contains(described.Scaling.Recent, e => e.Message.Contains("(panic)", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_load_step_scales_the_service_up_and_the_p99_recovers()
+    {
+        // One call at a time per instance (20 ms each): four concurrent callers queue behind each other on one
+        // instance, and stop queueing once there are four.
+        await using var server = await TestServer.StartAsync();
+        var created = await server.Client.CreateServiceAsync($$"""
+            {
+              "name": "stepped",
+              "containers": [{ "script": "exec python3 {{Path.Combine(AppContext.BaseDirectory, "Programs", "service_time.py")}}" }],
+              "metadata": { "instance": 1, "cpu": 0.1, "memory": 64, "rpc": { "max_concurrency": 1, "max_queue_size": 100 } },
+              "autoscaler": { "min": 1, "max": 4, "scaleStrategies": [{ "metricName": "qps", "threshold": 5 }] }
+            }
+            """);
+        await server.WaitForStatusAsync("stepped", ServiceStates.Running, running: 1);
+
+        var stepAt = DateTimeOffset.UtcNow;
+        await using var traffic = new Traffic(server.Client, "stepped", created.AccessToken, concurrency: 4, echo: false);
+        await server.WaitForStatusAsync("stepped", ServiceStates.Running, running: 4);
+        var scaledAt = DateTimeOffset.UtcNow;
+
+        // Three whole seconds of metrics with four instances, the load still on.
+        var series = await Poll.UntilAsync(() => server.Client.GetMetricsAsync("stepped", from: stepAt.AddSeconds(-1)),
+            m => m.Points.Count(p => p.Requests > 0 && p.Time > scaledAt.AddSeconds(1)) >= 3, TimeSpan.FromSeconds(30), "3 seconds of metrics after scaling");
+        await traffic.StopAsync();
+        Assert.Empty(traffic.Failures);
+
+        var points = series.Points.Where(p => p.Requests > 0).ToList();
+        var before = points.Where(p => p.Time < scaledAt).ToList();
+        var after = points.Where(p => p.Time > scaledAt.AddSeconds(1)).ToList();
+        Assert.NotEmpty(before);
+        var worstBefore = before.Max(p => p.P99Ms);
+        var recovered = after.Select(p => p.P99Ms).Order().ElementAt(after.Count / 2);
+        Assert.True(recovered * 2 < worstBefore,
+            $"p99 {worstBefore:0.0} ms with one instance, {recovered:0.0} ms (median) with four: {string.Join(", ", points.Select(p => $"{p.P99Ms:0}"))}");
+    }
 }
 
 public class ScaleFromZeroTests

@@ -8,16 +8,7 @@ namespace OpenEas.FunctionalTests;
 /// <summary>The <c>eas</c> verbs against a real server, as a user types them.</summary>
 public class CliTests
 {
-    private sealed record Run(int Code, string Out, string Err);
-
-    private static async Task<Run> EasAsync(TestServer server, params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = await CliApp.RunAsync([.. args, "--endpoint", server.Endpoint, "--admin-token", TestServer.Admin], stdout, stderr,
-            new StringReader(""));
-        return new Run(code, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<EasCli.Run> EasAsync(TestServer server, params string[] args) => EasCli.RunAsync(server, args);
 
     [Fact]
     public async Task A_service_is_managed_end_to_end_with_the_cli()

@@ -28,17 +28,48 @@ internal static class InstanceCommands
                 return ExitCodes.Success;
             }
 
-            Tables.Write(ctx.Console,
-                ["INSTANCE", "VERSION", "IP:PORT", "STARTED", "RESTARTS", "STATUS", "READY", "REASON", "LASTSTATE"],
-                instances.Select(i => (IReadOnlyList<string>)
-                [
-                    i.InstanceName, i.Version.ToString(), i.Port > 0 ? $"{i.HostIp}:{i.Port}" : "-", Format.Time(i.StartTime),
-                    i.RestartCount.ToString(), i.Status, i.Ready ? "1/1" : "0/1", string.IsNullOrEmpty(i.Reason) ? "-" : i.Reason,
-                    Format.LastState(i.LastState),
-                ]));
+            WriteTable(ctx, instances);
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>The instance table of <c>eas w</c> and <c>eas resource li</c>.</summary>
+    internal static void WriteTable(CliContext ctx, IEnumerable<Contracts.InstanceInfo> instances) =>
+        Tables.Write(ctx.Console,
+            ["INSTANCE", "VERSION", "IP:PORT", "GROUP", "STARTED", "RESTARTS", "STATUS", "READY", "REASON", "LASTSTATE"],
+            instances.Select(i => (IReadOnlyList<string>)
+            [
+                i.InstanceName, i.Version.ToString(), i.Port > 0 ? $"{i.HostIp}:{i.Port}" : "-", Group(i), Format.Time(i.StartTime),
+                i.RestartCount.ToString(), i.Status, i.Ready ? "1/1" : "0/1", string.IsNullOrEmpty(i.Reason) ? "-" : i.Reason,
+                Format.LastState(i.LastState),
+            ]));
+
+    /// <summary>The group, marked when spot, overflowing, or under a preemption notice.</summary>
+    private static string Group(Contracts.InstanceInfo i)
+    {
+        if (string.IsNullOrEmpty(i.ResourceGroup))
+        {
+            return "-";
+        }
+
+        var marks = new List<string>();
+        if (i.Spot)
+        {
+            marks.Add("spot");
+        }
+
+        if (i.Overflow)
+        {
+            marks.Add("overflow");
+        }
+
+        if (i.PreemptAt is { } at)
+        {
+            marks.Add($"preempted at {Format.Time(at)}");
+        }
+
+        return marks.Count == 0 ? i.ResourceGroup : $"{i.ResourceGroup} ({string.Join(", ", marks)})";
     }
 
     private static Command Restart(CliEnv env)

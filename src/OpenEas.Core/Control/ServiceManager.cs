@@ -491,12 +491,8 @@ public sealed class ServiceManager
 
         if (spec.Metadata.Gpu > 0)
         {
-            yield return new SpecIssue("metadata.gpu", $"{Kept}: GPUs are not placed or reserved yet");
-        }
-
-        if (spec.Metadata.Resource != "public")
-        {
-            yield return new SpecIssue("metadata.resource", $"{Kept}: dedicated resource groups are not available yet; the service runs on the public group");
+            yield return new SpecIssue("metadata.gpu",
+                "GPUs are counted against the resource group's declared gpu capacity; the process runtime does not bind devices (CUDA_VISIBLE_DEVICES is the program's own)");
         }
 
         if (!string.IsNullOrEmpty(spec.Metadata.Group))
@@ -535,6 +531,12 @@ public sealed class ServiceManager
             {
                 throw ControlException.InvalidSpec([.. cronErrors.Select(e => new SpecIssue(e.Path.Length == 0 ? "cronscaler" : "cronscaler." + e.Path, e.Message))]);
             }
+        }
+
+        var groupIssues = ResourceManager.CheckGroups(_store, parsed.Spec!);
+        if (groupIssues.Count > 0)
+        {
+            throw ControlException.InvalidSpec(groupIssues);
         }
 
         var runtimeIssues = _runtime.Validate(parsed.Spec!);

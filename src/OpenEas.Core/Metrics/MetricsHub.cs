@@ -74,6 +74,12 @@ public sealed class MetricsHub
     /// <summary>The Prometheus registry <c>/metrics</c> exports.</summary>
     public CollectorRegistry Registry { get; }
 
+    /// <summary>
+    /// Counts a call that arrived for a service (authenticated, before any limit or queue): the demand the autoscaler's
+    /// qps reads, which a queue draining after a scale-up does not inflate.
+    /// </summary>
+    public void Arrived(string service) => Service(service).Series.Recorder.Arrive(_time.GetUtcNow().ToUnixTimeSeconds());
+
     /// <summary>Records one call (hot path: no locks, no allocation once the series exist).</summary>
     public void Record(string service, string? instance, int status, bool rejected, TimeSpan elapsed, long bytesIn, long bytesOut)
     {
@@ -234,11 +240,12 @@ public sealed class MetricsHub
 
     private void Close(string key, Series series, long second, SeriesGauges gauges)
     {
-        var (requests, s2, s4, s5, rejected, bytesIn, bytesOut, latency) = series.Recorder.Read(second);
+        var (requests, arrivals, s2, s4, s5, rejected, bytesIn, bytesOut, latency) = series.Recorder.Read(second);
         var point = new MetricPoint
         {
             Time = DateTimeOffset.FromUnixTimeSeconds(second),
             Requests = requests,
+            Arrivals = arrivals,
             Qps = requests,
             Status2xx = s2,
             Status4xx = s4,
@@ -301,6 +308,7 @@ public sealed class MetricsHub
                 Time = DateTimeOffset.FromUnixTimeSeconds(group.Key * step),
                 Seconds = step,
                 Requests = requests,
+                Arrivals = points.Sum(p => p.Arrivals),
                 Qps = Math.Round(requests / (double)Math.Max(1, seconds), 3),
                 Status2xx = points.Sum(p => p.Status2xx),
                 Status4xx = points.Sum(p => p.Status4xx),

@@ -30,22 +30,13 @@ internal sealed class SeriesRecorder
 
     public string? Instance { get; }
 
+    /// <summary>Counts one call that arrived in <paramref name="second"/> (the demand, before any queueing).</summary>
+    public void Arrive(long second) => Interlocked.Increment(ref SlotOf(second).Arrivals);
+
     /// <summary>Counts one call that ended in <paramref name="second"/> (Unix seconds).</summary>
     public void Record(long second, int status, bool rejected, long micros, long bytesIn, long bytesOut)
     {
-        var slot = _slots[second % Slots];
-        if (Volatile.Read(ref slot.Second) != second)
-        {
-            lock (_reset)
-            {
-                if (slot.Second != second)
-                {
-                    slot.Clear();
-                    Volatile.Write(ref slot.Second, second);
-                }
-            }
-        }
-
+        var slot = SlotOf(second);
         Interlocked.Increment(ref slot.Requests);
         if (rejected)
         {
@@ -70,18 +61,37 @@ internal sealed class SeriesRecorder
         slot.Latency.RecordValue(Math.Clamp(micros, 1, HighestMicros));
     }
 
+    /// <summary>The slot of <paramref name="second"/>, cleared first when it still holds an older second.</summary>
+    private Slot SlotOf(long second)
+    {
+        var slot = _slots[second % Slots];
+        if (Volatile.Read(ref slot.Second) != second)
+        {
+            lock (_reset)
+            {
+                if (slot.Second != second)
+                {
+                    slot.Clear();
+                    Volatile.Write(ref slot.Second, second);
+                }
+            }
+        }
+
+        return slot;
+    }
+
     /// <summary>Reads the closed second <paramref name="second"/>: its counts and a copy of its latency histogram (empty if nothing was recorded).</summary>
-    public (long Requests, long S2xx, long S4xx, long S5xx, long Rejected, long BytesIn, long BytesOut, HistogramBase Latency) Read(long second)
+    public (long Requests, long Arrivals, long S2xx, long S4xx, long S5xx, long Rejected, long BytesIn, long BytesOut, HistogramBase Latency) Read(long second)
     {
         var slot = _slots[second % Slots];
         lock (_reset)
         {
             if (slot.Second != second)
             {
-                return (0, 0, 0, 0, 0, 0, 0, NewHistogram());
+                return (0, 0, 0, 0, 0, 0, 0, 0, NewHistogram());
             }
 
-            return (slot.Requests, slot.Status2xx, slot.Status4xx, slot.Status5xx, slot.Rejected, slot.BytesIn, slot.BytesOut, slot.Latency.Copy());
+            return (slot.Requests, slot.Arrivals, slot.Status2xx, slot.Status4xx, slot.Status5xx, slot.Rejected, slot.BytesIn, slot.BytesOut, slot.Latency.Copy());
         }
     }
 
@@ -91,6 +101,7 @@ internal sealed class SeriesRecorder
     {
         public long Second = -1;
         public long Requests;
+        public long Arrivals;
         public long Status2xx;
         public long Status4xx;
         public long Status5xx;
@@ -101,7 +112,7 @@ internal sealed class SeriesRecorder
 
         public void Clear()
         {
-            Requests = Status2xx = Status4xx = Status5xx = Rejected = BytesIn = BytesOut = 0;
+            Requests = Arrivals = Status2xx = Status4xx = Status5xx = Rejected = BytesIn = BytesOut = 0;
             Latency.Reset();
         }
     }

@@ -58,6 +58,24 @@ internal sealed class InstanceAgent
     public long MemoryMb { get; }
     public DateTimeOffset CreateTime { get; }
 
+    /// <summary>GPUs the instance needs.</summary>
+    public int Gpu => Spec.Metadata.Gpu;
+
+    /// <summary>The resource group it is placed in; empty until placed.</summary>
+    public string Group { get; private set; } = "";
+
+    /// <summary>Placed outside the service's own group (elastic pool or fallback): first to go on scale-in.</summary>
+    public bool Overflow { get; private set; }
+
+    /// <summary>Placed on spot capacity.</summary>
+    public bool Spot { get; private set; }
+
+    /// <summary>When a preemption notice ends its life (null when none).</summary>
+    public DateTimeOffset? PreemptAt { get; private set; }
+
+    /// <summary>How long before <see cref="PreemptAt"/> it drains at the latest, replacements ready or not.</summary>
+    public TimeSpan PreemptLead { get; private set; }
+
     public string State { get; private set; }
     public bool Ready { get; private set; }
     public int Port { get; private set; }
@@ -87,6 +105,32 @@ internal sealed class InstanceAgent
         {
             Set(InstanceStates.Pending, ready: false, "Unschedulable", why);
         }
+    }
+
+    /// <summary>Records where the instance runs; called before <see cref="Launch"/>.</summary>
+    public void Place(string group, bool overflow, bool spot)
+    {
+        Group = group;
+        Overflow = overflow;
+        Spot = spot;
+    }
+
+    /// <summary>A preemption notice: the instance dies at <paramref name="at"/>; replacements start now.</summary>
+    public void Preempt(DateTimeOffset at, TimeSpan lead)
+    {
+        lock (_lock)
+        {
+            if (PreemptAt is { } earlier && earlier <= at)
+            {
+                return;
+            }
+
+            PreemptAt = at;
+            PreemptLead = lead;
+            Generation++;
+        }
+
+        _changed(this);
     }
 
     /// <summary>Starts the instance's life (or adopts a process a previous server left running).</summary>

@@ -21,4 +21,7 @@ internal static partial class ReconcilerLog
 
     [LoggerMessage(5, LogLevel.Warning, "Version {Version} of service {Service} cannot be read: {Error}")]
     public static partial void BadVersion(ILogger logger, string service, int version, string error);
+
+    [LoggerMessage(7, LogLevel.Information, "Resource group {Group}: the capacity a preemption reclaimed is back")]
+    public static partial void CapacityBack(ILogger logger, string group);
 }

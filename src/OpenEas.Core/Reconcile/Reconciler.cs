@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenEas.Contracts;
 using OpenEas.Core.Hosting;
+using OpenEas.Core.Resources;
 using OpenEas.Core.Routing;
 using OpenEas.Core.Runtime;
 using OpenEas.Core.Specs;
@@ -29,6 +30,12 @@ public sealed class Reconciler : BackgroundService
     private readonly HostCapacity _capacity;
     private readonly PortAllocator _ports = new();
     private readonly ProbeRunner _probes = new();
+    /// <summary>The group every server has: this host.</summary>
+    public const string PublicGroup = "public";
+
+    /// <summary>How long before a preemption deadline an instance drains at the latest (half the notice when shorter).</summary>
+    private static readonly TimeSpan DefaultPreemptLead = TimeSpan.FromSeconds(10);
+
     private readonly ConcurrentDictionary<string, InstanceAgent> _agents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Generation, string State, string Reason, int Restarts)> _persisted = [];
     private readonly ConcurrentDictionary<(string, int), ServiceSpec> _specs = new();
@@ -89,6 +96,10 @@ public sealed class Reconciler : BackgroundService
                 Ready = a.Ready,
                 Port = a.Port,
                 Pid = a.Pid,
+                ResourceGroup = a.Group,
+                Spot = a.Spot,
+                Overflow = a.Overflow,
+                PreemptAt = a.PreemptAt,
                 CreateTime = a.CreateTime,
                 StartTime = a.StartTime,
                 RestartCount = a.RestartCount,
@@ -224,6 +235,12 @@ public sealed class Reconciler : BackgroundService
 
             known.Add(record.Id);
             var agent = NewAgent(record.Id, record.Service, record.Version, spec, record.CreateTime);
+            agent.Place(record.ResourceGroup, record.Overflow, _store.GetResourceGroup(record.ResourceGroup)?.Spot ?? false);
+            if (record.PreemptAt is { } preemptAt)
+            {
+                agent.Preempt(preemptAt, DefaultPreemptLead);
+            }
+
             _agents[record.Id] = agent;
             ReconcilerLog.Adopted(_logger, record.Id, handle.Pid);
             _store.AddEvent(record.Service, _time.GetUtcNow(), "Normal", "InstanceAdopted",
@@ -255,10 +272,10 @@ public sealed class Reconciler : BackgroundService
             }
         }
 
-        var used = UsedCapacity();
+        var rooms = Rooms(now);
         foreach (var service in services)
         {
-            ReconcileService(service, now, ref used);
+            ReconcileService(service, now, rooms);
         }
 
         Persist(byName);
@@ -268,23 +285,138 @@ public sealed class Reconciler : BackgroundService
         }
     }
 
-    private (double Cpu, long Memory) UsedCapacity()
+    /// <summary>
+    /// Every group's room now: <c>public</c> is this host; dedicated groups offer what they declare, less what a
+    /// preemption reclaimed (until it comes back). Instances under a preemption notice are not counted: the
+    /// reclaimed capacity is theirs.
+    /// </summary>
+    private Dictionary<string, GroupRoom> Rooms(DateTimeOffset now)
     {
-        double cpu = 0;
-        long memory = 0;
+        var rooms = new Dictionary<string, GroupRoom>(StringComparer.Ordinal)
+        {
+            [PublicGroup] = new(PublicGroup, new ResourceAmount(_capacity.Cpu, _capacity.MemoryMb, _capacity.Gpu), ResourceAmount.Zero,
+                ResourceAmount.Zero, Spot: false),
+        };
+        foreach (var g in _store.ListResourceGroups())
+        {
+            var reclaimed = ResourceAmount.Zero;
+            if (g.ReclaimedUntil is { } until)
+            {
+                if (until > now)
+                {
+                    reclaimed = new ResourceAmount(g.ReclaimedCpu, g.ReclaimedMemoryMb, g.ReclaimedGpu);
+                }
+                else
+                {
+                    _store.UpdateResourceGroup(g with { ReclaimedCpu = 0, ReclaimedMemoryMb = 0, ReclaimedGpu = 0, ReclaimedUntil = null });
+                    ReconcilerLog.CapacityBack(_logger, g.Name);
+                }
+            }
+
+            rooms[g.Name] = new GroupRoom(g.Name, new ResourceAmount(g.Cpu, g.MemoryMb, g.Gpu), ResourceAmount.Zero, reclaimed, g.Spot);
+        }
+
         foreach (var a in _agents.Values)
         {
-            if (a.Started && !a.Done)
+            if (a.Started && !a.Done && a.PreemptAt is null && rooms.TryGetValue(a.Group, out var room))
             {
-                cpu += a.Cpu;
-                memory += a.MemoryMb;
+                rooms[a.Group] = room with { Used = room.Used + Need(a) };
             }
         }
 
-        return (cpu, memory);
+        return rooms;
     }
 
-    private void ReconcileService(ServiceRecord service, DateTimeOffset now, ref (double Cpu, long Memory) used)
+    private static ResourceAmount Need(InstanceAgent a) => new(a.Cpu, a.MemoryMb, a.Gpu);
+
+    /// <summary>What the resource groups hold now, for the API: (room, instances placed there).</summary>
+    public IReadOnlyDictionary<string, (GroupRoom Room, List<InstanceInfo> Instances)> ResourceUsage()
+    {
+        var rooms = Rooms(_time.GetUtcNow());
+        var result = new Dictionary<string, (GroupRoom, List<InstanceInfo>)>(StringComparer.Ordinal);
+        var placed = _agents.Values.Where(a => !a.Done && a.Group.Length > 0).Select(a => a.Service).Distinct(StringComparer.Ordinal)
+            .SelectMany(Instances).ToList();
+        foreach (var (name, room) in rooms)
+        {
+            result[name] = (room, placed.Where(i => i.ResourceGroup == name).ToList());
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// A preemption notice for a spot group: the chosen instances die at <c>now + notice</c>, the capacity they held
+    /// (the whole group's when none are named) is reclaimed until <c>now + reclaim</c>. Replacements start at once
+    /// where the services' placement order allows; the doomed drain as soon as their replacements are Ready, and
+    /// at the latest shortly before the deadline.
+    /// </summary>
+    public PreemptResult Preempt(ResourceGroupRecord group, IReadOnlyCollection<string>? instances, int? count, TimeSpan notice, TimeSpan reclaim)
+    {
+        var now = _time.GetUtcNow();
+        var inGroup = _agents.Values.Where(a => a.Group == group.Name && a.Started && !a.Done && !a.Leaving && a.PreemptAt is null)
+            .OrderByDescending(a => a.CreateTime).ToList();
+        List<InstanceAgent> doomed;
+        if (instances is { Count: > 0 })
+        {
+            var unknown = instances.Where(i => !inGroup.Any(a => a.Id == i)).ToList();
+            if (unknown.Count > 0)
+            {
+                throw new ArgumentException(
+                    $"resource group \"{group.Name}\" runs no instance {string.Join(", ", unknown.Select(u => $"\"{u}\""))} (see 'eas resource li {group.Name}')");
+            }
+
+            doomed = inGroup.Where(a => instances.Contains(a.Id)).ToList();
+        }
+        else
+        {
+            doomed = count is { } n ? inGroup.Take(n).ToList() : inGroup;
+        }
+
+        var whole = instances is not { Count: > 0 } && count is null;
+        var reclaimed = whole
+            ? new ResourceAmount(group.Cpu, group.MemoryMb, group.Gpu)
+            : doomed.Aggregate(ResourceAmount.Zero, (sum, a) => sum + Need(a));
+        var previous = group.ReclaimedUntil > now ? new ResourceAmount(group.ReclaimedCpu, group.ReclaimedMemoryMb, group.ReclaimedGpu) : ResourceAmount.Zero;
+        var total = previous + reclaimed;
+        total = new ResourceAmount(Math.Min(total.Cpu, group.Cpu), Math.Min(total.MemoryMb, group.MemoryMb), Math.Min(total.Gpu, group.Gpu));
+        var until = now + reclaim;
+        if (group.ReclaimedUntil is { } was && was > until)
+        {
+            until = was;
+        }
+
+        _store.UpdateResourceGroup(group with
+        {
+            ReclaimedCpu = total.Cpu,
+            ReclaimedMemoryMb = total.MemoryMb,
+            ReclaimedGpu = total.Gpu,
+            ReclaimedUntil = until,
+        });
+
+        var deadline = now + notice;
+        var lead = TimeSpan.FromTicks(Math.Min(DefaultPreemptLead.Ticks, notice.Ticks / 2));
+        foreach (var agent in doomed)
+        {
+            agent.Preempt(deadline, lead);
+            _store.AddEvent(agent.Service, now, "Warning", "Preempted",
+                $"instance {agent.Id}: spot capacity of group {group.Name} is reclaimed at {deadline:HH:mm:ss} UTC ({notice.TotalSeconds:0.#}s notice); starting a replacement",
+                agent.Id);
+        }
+
+        Trigger();
+        return new PreemptResult
+        {
+            ResourceName = group.Name,
+            Instances = [.. doomed.Select(a => a.Id)],
+            Deadline = deadline,
+            ReclaimedUntil = until,
+            ReclaimedCpu = total.Cpu,
+            ReclaimedMemory = total.MemoryMb,
+            ReclaimedGpu = total.Gpu,
+        };
+    }
+
+    private void ReconcileService(ServiceRecord service, DateTimeOffset now, Dictionary<string, GroupRoom> rooms)
     {
         var deleting = service.Status == ServiceStates.Deleting;
         var agents = _agents.Values.Where(a => a.Service == service.Name && !a.Done).ToList();
@@ -299,11 +431,13 @@ public sealed class Reconciler : BackgroundService
 
         var spec = SpecFor(service.Name, service.CurrentVersion);
         var desired = deleting || spec is null ? 0 : service.EffectiveReplicas;
-        var live = agents.Where(a => !a.Leaving).ToList();
+        // Instances under a preemption notice still serve, but the plan already counts them as gone.
+        var live = agents.Where(a => !a.Leaving && a.PreemptAt is null).ToList();
         var strategy = (spec?.Metadata.RollingStrategy ?? new RollingStrategy()).Resolve(desired);
         var plan = RolloutPlanner.Plan(desired, service.CurrentVersion,
-            live.Select(a => new PlanInstance(a.Id, a.Version, a.Ready, !a.Started, a.CreateTime)).ToList(),
+            live.Select(a => new PlanInstance(a.Id, a.Version, a.Ready, !a.Started, a.CreateTime, a.Overflow)).ToList(),
             strategy.Surge, strategy.Unavailable);
+        RetirePreempted(agents, live, desired, now);
 
         foreach (var id in plan.Drain)
         {
@@ -322,20 +456,21 @@ public sealed class Reconciler : BackgroundService
             _agents[id] = agent;
         }
 
-        // Place what waits, oldest first, while the node has room.
+        // Place what waits, oldest first: the first group of the service's placement order with room.
         foreach (var agent in _agents.Values.Where(a => a.Service == service.Name && !a.Started && !a.Leaving && !a.Done)
                      .OrderBy(a => a.CreateTime))
         {
-            var freeCpu = _capacity.Cpu - used.Cpu;
-            var freeMemory = _capacity.MemoryMb - used.Memory;
-            if (agent.Cpu <= freeCpu + 1e-9 && agent.MemoryMb <= freeMemory)
+            var placement = ResourcePlacer.Place(Need(agent), agent.Spec.Metadata.PlacementOrder(), rooms);
+            if (placement.Group is { } group)
             {
-                used = (used.Cpu + agent.Cpu, used.Memory + agent.MemoryMb);
+                var room = rooms[group];
+                rooms[group] = room with { Used = room.Used + Need(agent) };
+                agent.Place(group, placement.Overflow, room.Spot);
                 agent.Launch();
             }
             else
             {
-                agent.Wait($"needs cpu {agent.Cpu:0.##} and memory {agent.MemoryMb} MB; the node (public) has cpu {freeCpu:0.##} of {_capacity.Cpu:0.##} and memory {freeMemory} of {_capacity.MemoryMb} MB free");
+                agent.Wait(placement.WaitReason);
             }
         }
 
@@ -364,6 +499,50 @@ public sealed class Reconciler : BackgroundService
                 _store.AddEvent(service.Name, now, type, status.Status,
                     string.IsNullOrEmpty(status.Reason) ? $"{service.Status} → {status.Status}" : $"{service.Status} → {status.Status}: {status.Reason}");
                 ReconcilerLog.StatusChanged(_logger, service.Name, status.Status, status.Reason);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Instances under a preemption notice leave once enough replacements are Ready (so capacity never dips), at the
+    /// latest <see cref="InstanceAgent.PreemptLead"/> before the deadline; at the deadline whatever is left is killed,
+    /// as the cloud would.
+    /// </summary>
+    private static void RetirePreempted(List<InstanceAgent> agents, List<InstanceAgent> live, int desired, DateTimeOffset now)
+    {
+        var doomed = agents.Where(a => a.PreemptAt is not null && !a.Done).ToList();
+        if (doomed.Count == 0)
+        {
+            return;
+        }
+
+        var spare = live.Count(a => a.Ready) + doomed.Count(a => a.Ready && !a.Leaving) - desired;
+        foreach (var agent in doomed.OrderBy(a => a.Ready ? 1 : 0).ThenBy(a => a.PreemptAt))
+        {
+            var at = agent.PreemptAt!.Value;
+            if (now >= at)
+            {
+                agent.Drain(TimeSpan.Zero, "preempted: spot capacity reclaimed");
+                agent.KillNow();
+                continue;
+            }
+
+            if (agent.Leaving)
+            {
+                continue;
+            }
+
+            var replaced = !agent.Ready || spare > 0;
+            if (replaced || now >= at - agent.PreemptLead)
+            {
+                if (agent.Ready)
+                {
+                    spare--;
+                }
+
+                agent.Drain(at - now, replaced
+                    ? "preempted: its replacement is ready"
+                    : "preempted: the notice period is ending");
             }
         }
     }
@@ -412,6 +591,10 @@ public sealed class Reconciler : BackgroundService
                 StartTime = agent.StartTime,
                 Cpu = agent.Cpu,
                 MemoryMb = agent.MemoryMb,
+                Gpu = agent.Gpu,
+                ResourceGroup = agent.Group,
+                Overflow = agent.Overflow,
+                PreemptAt = agent.PreemptAt,
             });
 
             if ((agent.State != last.State || agent.Reason != last.Reason || agent.RestartCount != last.Restarts) && services.ContainsKey(agent.Service))

@@ -1,7 +1,8 @@
 namespace OpenEas.Core.Reconcile;
 
 /// <summary>What the planner needs to know of one live (not draining) instance.</summary>
-public sealed record PlanInstance(string Id, int Version, bool Ready, bool Pending, DateTimeOffset CreateTime);
+/// <param name="Overflow">Placed outside the service's own resource group: goes first on scale-in.</param>
+public sealed record PlanInstance(string Id, int Version, bool Ready, bool Pending, DateTimeOffset CreateTime, bool Overflow = false);
 
 /// <summary>The planner's decision: how many instances of the current version to add, which to drain.</summary>
 public sealed record RolloutPlan(int Create, IReadOnlyList<string> Drain)
@@ -27,11 +28,14 @@ public static class RolloutPlanner
 
         var drain = new List<string>();
 
-        // Scale in the current version: drop what serves least first (waiting, then starting, then the newest).
+        // Scale in the current version: drop what serves least first (waiting, then starting, then the newest),
+        // except that instances overflowing into another group go before any in the service's own group.
         if (current.Count > desired)
         {
             foreach (var victim in current
-                .OrderBy(i => i.Pending ? 0 : i.Ready ? 2 : 1)
+                .OrderBy(i => i.Pending ? 0 : 1)
+                .ThenByDescending(i => i.Overflow)
+                .ThenBy(i => i.Ready ? 1 : 0)
                 .ThenByDescending(i => i.CreateTime)
                 .Take(current.Count - desired))
             {

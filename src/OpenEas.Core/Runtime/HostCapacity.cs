@@ -3,7 +3,7 @@ namespace OpenEas.Core.Runtime;
 /// <summary>The resources of the node the embedded runtime places instances on (the <c>public</c> group).</summary>
 public sealed record HostCapacity(double Cpu, long MemoryMb, int Gpu)
 {
-    /// <summary>Reads the real host: logical cores and MemTotal from /proc/meminfo.</summary>
+    /// <summary>Reads the real host: logical cores, MemTotal from /proc/meminfo, NVIDIA GPUs the driver lists.</summary>
     public static HostCapacity Detect()
     {
         long memoryMb = 0;
@@ -31,6 +31,18 @@ public sealed record HostCapacity(double Cpu, long MemoryMb, int Gpu)
             memoryMb = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024);
         }
 
-        return new HostCapacity(Environment.ProcessorCount, memoryMb, 0);
+        var gpus = 0;
+        try
+        {
+            gpus = Directory.Exists("/proc/driver/nvidia/gpus") ? Directory.GetDirectories("/proc/driver/nvidia/gpus").Length : 0;
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return new HostCapacity(Environment.ProcessorCount, memoryMb, gpus);
     }
 }

@@ -84,7 +84,9 @@ public sealed class AutoscalerService : BackgroundService, Routing.IZeroActivato
             {
                 var window = TimeSpan.FromSeconds(Math.Max(autoscaler.StableWindowSeconds, autoscaler.PanicWindowSeconds));
                 var points = _metrics.Query(service.Name, null, now - window, now, 1).Points;
-                var samples = points.Select(p => new LoadSample(p.Time, p.Instances, p.Requests, p.InFlight, p.CpuPercent, 0)).ToList();
+                // qps is the arrival rate (demand), not the answer rate, which overshoots while a queue drains after a scale-up.
+                var samples = points.Select(p => new LoadSample(p.Time, p.Instances, p.Arrivals > 0 ? p.Arrivals : p.Requests, p.InFlight, p.CpuPercent, 0))
+                    .ToList();
                 var decision = Autoscaler.Decide(autoscaler, samples, service.DesiredInstances, state, now);
                 (desired, reason) = (decision.Desired, decision.Reason);
                 if (floor is { } f && f.Floor > desired)

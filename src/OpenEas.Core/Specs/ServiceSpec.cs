@@ -134,6 +134,27 @@ public sealed record MetadataSpec
     public bool Anonymous { get; init; }
     /// <summary><c>resource_burstable</c>: may spill into the elastic resource pool.</summary>
     public bool ResourceBurstable { get; init; }
+
+    /// <summary>
+    /// <c>resource_fallback</c> (OpenEAS): groups tried in order when <see cref="Resource"/> has no room (full, or its spot
+    /// capacity preempted). Instances placed there are overflow: the first to go on scale-in.
+    /// </summary>
+    public IReadOnlyList<string> ResourceFallback { get; init; } = [];
+
+    /// <summary>Where instances may be placed, in order: the service's group, its fallbacks, then <c>public</c> when burstable.</summary>
+    public IReadOnlyList<string> PlacementOrder()
+    {
+        var order = new List<string> { Resource };
+        foreach (var g in ResourceFallback.Append(ResourceBurstable ? "public" : Resource))
+        {
+            if (!order.Contains(g, StringComparer.Ordinal))
+            {
+                order.Add(g);
+            }
+        }
+
+        return order;
+    }
 }
 
 /// <summary><c>metadata.rpc</c>.</summary>

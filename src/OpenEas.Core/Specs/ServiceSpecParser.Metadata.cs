@@ -9,7 +9,7 @@ public static partial class ServiceSpecParser
     private static readonly HashSet<string> MetadataKeys =
     [
         "name", "instance", "cpu", "memory", "gpu", "gpu_memory", "gpu_core_percentage", "qos", "disk", "shm_size",
-        "resource", "resource_burstable", "group", "type", "workspace_id", "enable_webservice", "enable_grpc",
+        "resource", "resource_burstable", "resource_fallback", "group", "type", "workspace_id", "enable_webservice", "enable_grpc",
         "rpc", "rolling_strategy", "eas", "anonymous",
     ];
 
@@ -50,6 +50,10 @@ public static partial class ServiceSpecParser
         var group = r.String(md["group"], "metadata.group");
         var webservice = r.Bool(md["enable_webservice"], "metadata.enable_webservice");
         var burstable = r.Bool(md["resource_burstable"], "metadata.resource_burstable");
+        // One group name, or a list of them.
+        List<string>? fallback = md["resource_fallback"] is JsonValue one
+            ? r.String(one, "metadata.resource_fallback") is { } single ? [single] : null
+            : r.StringList(md["resource_fallback"], "metadata.resource_fallback");
         var anonymous = r.Bool(md["anonymous"], "metadata.anonymous");
 
         var type = r.String(md["type"], "metadata.type", nonEmpty: false);
@@ -100,6 +104,7 @@ public static partial class ServiceSpecParser
             TerminationGracePeriodSeconds = grace ?? defaults.TerminationGracePeriodSeconds,
             EnableWebservice = webservice ?? false,
             ResourceBurstable = burstable ?? false,
+            ResourceFallback = fallback ?? [],
             Anonymous = anonymous ?? false,
         };
         return (spec, name);

@@ -30,6 +30,14 @@ public static class SpecNames
         return true;
     }
 
+    /// <summary>The resource-group-name rule, as shown to users.</summary>
+    public const string ResourceNameRule = "must be 1-63 characters: lowercase letters, digits, '-' and '_', starting with a letter";
+
+    /// <summary>A resource group name (EAS's look like <c>eas-r-abc123</c>): like a service name, '-' allowed.</summary>
+    public static bool IsValidResourceName(string name) =>
+        !string.IsNullOrEmpty(name) && name.Length <= 63 && IsLower(name[0])
+        && name.All(c => IsLower(c) || char.IsAsciiDigit(c) || c is '_' or '-');
+
     /// <summary>A POSIX-style environment variable name: a letter or <c>_</c>, then letters, digits or <c>_</c>.</summary>
     public static bool IsValidEnvName(string name)
     {

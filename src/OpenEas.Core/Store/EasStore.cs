@@ -103,6 +103,7 @@ public sealed partial class EasStore
         AddColumnIfMissing(c, "services", "autoscaler", "TEXT NULL");
         AddColumnIfMissing(c, "services", "cronscaler", "TEXT NULL");
         MigrateAlerts(c);
+        MigrateResources(c);
     }
 
     private static void AddColumnIfMissing(SqliteConnection c, string table, string column, string type)
@@ -305,15 +306,17 @@ public sealed partial class EasStore
         using var c = Open();
         using var cmd = Cmd(c, null, """
             INSERT INTO instances(id, service, version, state, pid, port, restart_count, reason, message, last_exit_code,
-                last_reason, last_finished_at, create_time, start_time, cpu, memory_mb)
-            VALUES($id, $s, $v, $st, $pid, $port, $rc, $r, $m, $lec, $lr, $lfa, $ct, $stt, $cpu, $mem)
+                last_reason, last_finished_at, create_time, start_time, cpu, memory_mb, gpu, resource_group, overflow, preempt_at)
+            VALUES($id, $s, $v, $st, $pid, $port, $rc, $r, $m, $lec, $lr, $lfa, $ct, $stt, $cpu, $mem, $gpu, $rg, $of, $pa)
             ON CONFLICT(id) DO UPDATE SET state=$st, pid=$pid, port=$port, restart_count=$rc, reason=$r, message=$m,
-                last_exit_code=$lec, last_reason=$lr, last_finished_at=$lfa, start_time=$stt
+                last_exit_code=$lec, last_reason=$lr, last_finished_at=$lfa, start_time=$stt, resource_group=$rg, overflow=$of,
+                preempt_at=$pa
             """,
             ("$id", i.Id), ("$s", i.Service), ("$v", i.Version), ("$st", i.State), ("$pid", i.Pid), ("$port", i.Port),
             ("$rc", i.RestartCount), ("$r", i.Reason), ("$m", i.Message), ("$lec", i.LastExitCode), ("$lr", i.LastReason),
             ("$lfa", i.LastFinishedAt is { } f ? Ms(f) : null), ("$ct", Ms(i.CreateTime)),
-            ("$stt", i.StartTime is { } st ? Ms(st) : null), ("$cpu", i.Cpu), ("$mem", i.MemoryMb));
+            ("$stt", i.StartTime is { } st ? Ms(st) : null), ("$cpu", i.Cpu), ("$mem", i.MemoryMb), ("$gpu", i.Gpu),
+            ("$rg", i.ResourceGroup), ("$of", i.Overflow ? 1 : 0), ("$pa", i.PreemptAt is { } pa ? Ms(pa) : null));
         cmd.ExecuteNonQuery();
     }
 
@@ -350,6 +353,10 @@ public sealed partial class EasStore
                 StartTime = NullableTime(r, "start_time"),
                 Cpu = r.GetDouble(r.GetOrdinal("cpu")),
                 MemoryMb = r.GetInt64(r.GetOrdinal("memory_mb")),
+                Gpu = r.GetInt32(r.GetOrdinal("gpu")),
+                ResourceGroup = r.GetString(r.GetOrdinal("resource_group")),
+                Overflow = r.GetInt32(r.GetOrdinal("overflow")) != 0,
+                PreemptAt = NullableTime(r, "preempt_at"),
             });
         }
 

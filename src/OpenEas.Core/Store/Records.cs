@@ -58,4 +58,9 @@ public sealed record InstanceRecord
     public DateTimeOffset? StartTime { get; init; }
     public double Cpu { get; init; }
     public long MemoryMb { get; init; }
+    public int Gpu { get; init; }
+    /// <summary>The resource group the instance was placed in ("" while it waits).</summary>
+    public string ResourceGroup { get; init; } = "public";
+    public bool Overflow { get; init; }
+    public DateTimeOffset? PreemptAt { get; init; }
 }

@@ -161,6 +161,7 @@ public sealed partial class PredictGateway : IDisposable
             return;
         }
 
+        _metrics.Arrived(route.Name);
         if (route.Gate.Limiter is { } limiter && !TryAcquire(limiter))
         {
             await FailAsync(context, route, started, GatewayError.RateLimited,

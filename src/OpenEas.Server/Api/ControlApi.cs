@@ -37,6 +37,7 @@ internal static class ControlApi
         });
 
         AlertApi.Map(api);
+        ResourceApi.Map(api);
 
         api.MapPost("/services", async (HttpRequest request, ServiceManager services) =>
         {

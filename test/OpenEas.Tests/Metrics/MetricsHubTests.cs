@@ -16,6 +16,30 @@ public class MetricsHubTests
     }
 
     [Fact]
+    public void Arrivals_are_counted_in_the_second_calls_arrive_apart_from_the_answers()
+    {
+        // A queue draining: 3 calls arrive in second 0 and are all answered in second 1, with 2 answered from before.
+        var (clock, hub) = NewHub();
+        clock.Advance(TimeSpan.FromMilliseconds(500));
+        for (var i = 0; i < 3; i++)
+        {
+            hub.Arrived("svc");
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        for (var i = 0; i < 5; i++)
+        {
+            hub.Record("svc", null, 200, false, TimeSpan.FromMilliseconds(900), 0, 0);
+        }
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        hub.Collect(clock.GetUtcNow(), NoGauges);
+        var points = hub.Query("svc", null, Start, Start.AddSeconds(2), 1).Points;
+        Assert.Equal([(3L, 0L), (0L, 5L)], points.Select(p => (p.Arrivals, p.Requests)));
+        Assert.Equal(3, hub.Query("svc", null, Start, Start.AddSeconds(2), 2).Points[0].Arrivals);
+    }
+
+    [Fact]
     public void Calls_are_counted_in_the_second_they_end_in()
     {
         var (clock, hub) = NewHub();

@@ -8,13 +8,15 @@ public class RolloutPlannerTests
 
     /// <summary>
     /// Live instances as space-separated <c>id/version/state/minute</c>, state R = Ready, S = started but
-    /// not ready, P = Pending (waiting for resources). E.g. <c>a/1/R/0 b/2/S/5</c>.
+    /// not ready, P = Pending (waiting for resources); a fifth part <c>O</c> marks an instance overflowing into
+    /// another resource group. E.g. <c>a/1/R/0 b/2/S/5 c/1/R/2/O</c>.
     /// </summary>
     private static List<PlanInstance> Live(string live) =>
         [.. live.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(token =>
         {
             var p = token.Split('/');
-            return new PlanInstance(p[0], int.Parse(p[1]), Ready: p[2] == "R", Pending: p[2] == "P", T0.AddMinutes(int.Parse(p[3])));
+            return new PlanInstance(p[0], int.Parse(p[1]), Ready: p[2] == "R", Pending: p[2] == "P", T0.AddMinutes(int.Parse(p[3])),
+                Overflow: p.Length > 4 && p[4] == "O");
         })];
 
     private static string[] Ids(string ids) => [.. ids.Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)];
@@ -55,6 +57,22 @@ public class RolloutPlannerTests
     // Among several waiting, the newest goes first.
     [InlineData("a/1/R/0 b/1/P/1 c/1/P/2", 2, "c")]
     public void Scale_in_drops_waiting_then_not_ready_then_newest_ready(string live, int desired, string drain)
+    {
+        AssertPlan(RolloutPlanner.Plan(desired, 1, Live(live), surge: 1, unavailable: 0), 0, drain);
+    }
+
+    [Theory]
+    // Overflow goes before the service's own group, even when older and Ready.
+    [InlineData("a/1/R/3 b/1/R/0/O c/1/R/2", 2, "b")]
+    [InlineData("a/1/R/0/O b/1/R/1/O c/1/R/2 d/1/R/3", 2, "a b")]
+    // Among overflow, the not-ready and then the newest go first.
+    [InlineData("a/1/R/0/O b/1/S/1/O c/1/R/2", 2, "b")]
+    [InlineData("a/1/R/0/O b/1/R/1/O c/1/R/2", 2, "b")]
+    // Waiting instances still go before anything that runs.
+    [InlineData("a/1/R/0/O b/1/P/1 c/1/R/2", 2, "b")]
+    // A starting instance in the own group stays over a Ready overflow one.
+    [InlineData("a/1/R/0/O b/1/S/1", 1, "a")]
+    public void Scale_in_drops_overflow_instances_first(string live, int desired, string drain)
     {
         AssertPlan(RolloutPlanner.Plan(desired, 1, Live(live), surge: 1, unavailable: 0), 0, drain);
     }

@@ -7,8 +7,8 @@ using SkiaSharp;
 
 var image = new Argument<FileInfo>("image") { Description = "A PNG or JPEG to read" };
 var endpoint = new Option<string?>("--endpoint") { Description = "OpenEAS endpoint (http://host:port); without it the models run in this process" };
-var detService = new Option<string>("--det-service") { Description = "The detection service", DefaultValueFactory = _ => "ocr-det" };
-var recService = new Option<string>("--rec-service") { Description = "The recognition service", DefaultValueFactory = _ => "ocr-rec" };
+var detService = new Option<string>("--det-service") { Description = "The detection service", DefaultValueFactory = _ => "ocr_det" };
+var recService = new Option<string>("--rec-service") { Description = "The recognition service", DefaultValueFactory = _ => "ocr_rec" };
 var detToken = new Option<string?>("--det-token") { Description = "The detection service's token [env EAS_OCR_DET_TOKEN]", DefaultValueFactory = _ => Env("EAS_OCR_DET_TOKEN") };
 var recToken = new Option<string?>("--rec-token") { Description = "The recognition service's token [env EAS_OCR_REC_TOKEN]", DefaultValueFactory = _ => Env("EAS_OCR_REC_TOKEN") };
 var adminToken = new Option<string?>("--admin-token") { Description = "Looks the service tokens up when they are not given [env EAS_ADMIN_TOKEN]", DefaultValueFactory = _ => Env("EAS_ADMIN_TOKEN") };

@@ -1,10 +1,14 @@
-using Xunit.Abstractions;
+using System.Numerics;
+using System.Text.Json;
+using OpenEas.Cli;
+using OpenEas.Contracts;
 using OpenEas.Examples.Ocr;
 using OpenEas.FunctionalTests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace OpenEas.FunctionalTests;
 
-/// <summary>The OCR example (examples/ocr) reads rendered text back: in process and through OpenEAS services.</summary>
+/// <summary>The OCR example (examples/ocr) reads rendered text back: in process and through two ONNX processor services.</summary>
 public class OcrTests(ITestOutputHelper output)
 {
     private const string English = "OpenEAS 2026";
@@ -39,12 +43,55 @@ public class OcrTests(ITestOutputHelper output)
         using var det = new OnnxOcrModel(models.Detection, intraOpThreads: 1);
         using var rec = new OnnxOcrModel(models.Recognition, intraOpThreads: 1);
         var pipeline = new OcrPipeline(det, rec, CharacterDictionary.Load(models.Keys));
-        var sample = Sample();
-        if (Environment.GetEnvironmentVariable("OCR_TEST_IMAGE") is { Length: > 0 } keep)
+        AssertReads(await pipeline.ReadAsync(Sample()));
+    }
+
+    [Fact]
+    public async Task Reads_rendered_text_through_the_gateway_with_the_example_specs_and_client()
+    {
+        var models = await OcrModels.GetAsync();
+        await using var server = await TestServer.StartAsync();
+        foreach (var (name, file) in ((string, string)[])[("ocr_det", "det.json"), ("ocr_rec", "rec.json")])
         {
-            await File.WriteAllBytesAsync(keep, sample);
+            // As `eas create examples/ocr/<file>` sends it: model_path resolved against the spec's directory.
+            var path = Path.Combine(Repo.Root, "examples", "ocr", file);
+            var spec = SpecFiles.ResolveLocalPaths(await File.ReadAllTextAsync(path), Path.GetDirectoryName(path)!);
+            await server.Client.CreateServiceAsync(spec);
+            await server.WaitForStatusAsync(name, ServiceStates.Running, running: 1, seconds: 120);
         }
 
-        AssertReads(await pipeline.ReadAsync(sample));
+        // The example program, run as a user runs it: it looks the service tokens up with the admin token.
+        var image = Path.Combine(server.DataDir, "sample.png");
+        await File.WriteAllBytesAsync(image, Sample());
+        var run = await ChildProcess.RunAsync(Path.Combine(AppContext.BaseDirectory, "eas-ocr"),
+            [image, "--json", "--endpoint", server.Endpoint, "--admin-token", TestServer.Admin, "--keys", models.Keys], TimeSpan.FromMinutes(2));
+        Assert.True(run.Code == 0, $"eas-ocr exited {run.Code}: {run.Err}");
+        AssertReads(FromJson(run.Out));
+    }
+
+    [Fact]
+    public async Task The_client_reports_a_service_that_is_not_deployed_in_one_line()
+    {
+        var models = await OcrModels.GetAsync();
+        await using var server = await TestServer.StartAsync();
+        var image = Path.Combine(server.DataDir, "sample.png");
+        await File.WriteAllBytesAsync(image, Sample());
+        var run = await ChildProcess.RunAsync(Path.Combine(AppContext.BaseDirectory, "eas-ocr"),
+            [image, "--endpoint", server.Endpoint, "--det-token", "some-token", "--rec-token", "some-token", "--keys", models.Keys], TimeSpan.FromMinutes(2));
+        Assert.Equal(1, run.Code);
+        Assert.StartsWith("eas-ocr: service ocr_det answered 404", run.Err, StringComparison.Ordinal);
+        Assert.Single(run.Err.Trim().Split('\n'));
+    }
+
+    /// <summary>The client's <c>--json</c> output read back.</summary>
+    private static OcrResult FromJson(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        var lines = root.GetProperty("lines").EnumerateArray().Select(static l => new OcrLine(
+            l.GetProperty("text").GetString()!,
+            l.GetProperty("score").GetSingle(),
+            [.. l.GetProperty("box").EnumerateArray().Select(static p => new Vector2(p[0].GetSingle(), p[1].GetSingle()))])).ToList();
+        return new OcrResult(root.GetProperty("width").GetInt32(), root.GetProperty("height").GetInt32(), lines);
     }
 }

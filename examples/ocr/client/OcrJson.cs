@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace OpenEas.Examples.Ocr;
 
-/// <summary>The client's <c>--json</c> output: <c>{"width", "height", "lines": [{"text", "score", "box": [[x, y] ×4]}]}</c>.</summary>
+/// <summary>The client's <c>--json</c> output: <c>{"width", "height", "lines": [{"text", "score", "box": [[x, y] ×4]}], "timing_ms": {…}}</c>.</summary>
 internal static class OcrJson
 {
     public static string Write(OcrResult result)
@@ -35,6 +35,10 @@ internal static class OcrJson
             }
 
             json.WriteEndArray();
+            json.WriteStartObject("timing_ms");
+            json.WriteNumber("detection", Math.Round(result.Detection.TotalMilliseconds, 1));
+            json.WriteNumber("recognition", Math.Round(result.Recognition.TotalMilliseconds, 1));
+            json.WriteEndObject();
             json.WriteEndObject();
         }
 

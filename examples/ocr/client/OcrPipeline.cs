@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using SkiaSharp;
 
@@ -6,9 +7,13 @@ namespace OpenEas.Examples.Ocr;
 /// <summary>One recognised line: its text, the recogniser's confidence, and its box (four corners, clockwise from top-left).</summary>
 internal sealed record OcrLine(string Text, float Score, Vector2[] Box);
 
-/// <summary>The lines read from one image, top to bottom.</summary>
+/// <summary>The lines read from one image, top to bottom, and the time each stage took (models and the work around them).</summary>
 internal sealed record OcrResult(int Width, int Height, IReadOnlyList<OcrLine> Lines)
 {
+    public TimeSpan Detection { get; init; }
+
+    public TimeSpan Recognition { get; init; }
+
     public string Text => string.Join('\n', Lines.Select(static l => l.Text));
 }
 
@@ -28,13 +33,16 @@ internal sealed class OcrPipeline(IOcrModel detector, IOcrModel recognizer, Char
 
     public async Task<OcrResult> ReadAsync(SKBitmap image, CancellationToken ct = default)
     {
+        var started = Stopwatch.GetTimestamp();
         var probability = await detector.RunAsync(TextDetector.Preprocess(image, _options), ct).ConfigureAwait(false);
         var boxes = TextDetector.Boxes(probability, image.Width, image.Height, _options);
+        var detection = Stopwatch.GetElapsedTime(started);
         if (boxes.Count == 0)
         {
-            return new OcrResult(image.Width, image.Height, []);
+            return new OcrResult(image.Width, image.Height, []) { Detection = detection };
         }
 
+        started = Stopwatch.GetTimestamp();
         // Lines of similar aspect ratio share a batch, so little of each batch is padding.
         var order = Enumerable.Range(0, boxes.Count).OrderBy(i => AspectRatio(boxes[i])).ToArray();
         using var source = SKImage.FromBitmap(image);
@@ -63,7 +71,7 @@ internal sealed class OcrPipeline(IOcrModel detector, IOcrModel recognizer, Char
             }
         }
 
-        return new OcrResult(image.Width, image.Height, result);
+        return new OcrResult(image.Width, image.Height, result) { Detection = detection, Recognition = Stopwatch.GetElapsedTime(started) };
     }
 
     private static double AspectRatio(Vector2[] box)

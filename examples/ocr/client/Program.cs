@@ -72,6 +72,9 @@ root.SetAction(async (parse, ct) =>
                 var box = string.Join(' ', line.Box.Select(static p => string.Create(CultureInfo.InvariantCulture, $"{p.X:0},{p.Y:0}")));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{line.Score:0.000}  [{box}]  {line.Text}"));
             }
+
+            await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"{result.Lines.Count} lines; detection {result.Detection.TotalMilliseconds:0} ms, recognition {result.Recognition.TotalMilliseconds:0} ms"));
         }
 
         if (parse.GetValue(draw) is { } output)

@@ -90,6 +90,12 @@ public class OcrTests(ITestOutputHelper output)
             [image, "--json", "--endpoint", server.Endpoint, "--admin-token", TestServer.Admin, "--keys", models.Keys], TimeSpan.FromMinutes(2));
         Assert.True(run.Code == 0, $"eas-ocr exited {run.Code}: {run.Err}");
         AssertReads(FromJson(run.Out));
+
+        var wrong = await ChildProcess.RunAsync(Path.Combine(AppContext.BaseDirectory, "eas-ocr"),
+            [image, "--endpoint", server.Endpoint, "--det-token", "not-the-token", "--rec-token", "not-the-token", "--keys", models.Keys], TimeSpan.FromMinutes(2));
+        Assert.Equal(1, wrong.Code);
+        Assert.StartsWith("eas-ocr: service ocr_det answered 401 for its model metadata: ", wrong.Err, StringComparison.Ordinal);
+        Assert.Single(wrong.Err.Trim().Split('\n'));
     }
 
     [Fact]

@@ -18,10 +18,12 @@ var keys = new Option<string?>("--keys") { Description = "The character dictiona
 var threads = new Option<int>("--threads") { Description = "In process: ONNX Runtime intra-op threads (0: one per core)" };
 var json = new Option<bool>("--json") { Description = "Print the lines as JSON" };
 var draw = new Option<FileInfo?>("--draw") { Description = "Also write a PNG of the image with the boxes drawn" };
+var repeat = new Option<int>("--repeat") { Description = "Then read the image N more times and print images/s and latency (a measurement)", HelpName = "N" };
+var concurrency = new Option<int>("--concurrency") { Description = "With --repeat: reads in flight at once", DefaultValueFactory = _ => 1 };
 
 var root = new RootCommand("Reads the text lines of an image with PP-OCRv4: through two OpenEAS ONNX processor services, or in process.")
 {
-    image, endpoint, detService, recService, detToken, recToken, adminToken, detModel, recModel, keys, threads, json, draw,
+    image, endpoint, detService, recService, detToken, recToken, adminToken, detModel, recModel, keys, threads, json, draw, repeat, concurrency,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -55,10 +57,16 @@ root.SetAction(async (parse, ct) =>
         }
 
         OcrResult result;
+        string? measured = null;
         using (det)
         using (rec)
         {
-            result = await new OcrPipeline(det, rec, dictionary).ReadAsync(bytes, ct);
+            var pipeline = new OcrPipeline(det, rec, dictionary);
+            result = await pipeline.ReadAsync(bytes, ct);
+            if (parse.GetValue(repeat) is > 0 and var reads)
+            {
+                measured = await Repeat.RunAsync(pipeline, bytes, reads, Math.Max(1, parse.GetValue(concurrency)), ct);
+            }
         }
 
         if (parse.GetValue(json))
@@ -75,6 +83,11 @@ root.SetAction(async (parse, ct) =>
 
             await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"{result.Lines.Count} lines; detection {result.Detection.TotalMilliseconds:0} ms, recognition {result.Recognition.TotalMilliseconds:0} ms"));
+        }
+
+        if (measured is not null)
+        {
+            await Console.Error.WriteLineAsync(measured);
         }
 
         if (parse.GetValue(draw) is { } output)

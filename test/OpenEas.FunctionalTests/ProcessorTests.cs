@@ -138,11 +138,24 @@ public sealed class ProcessorTests
     }
 
     [Fact]
-    public async Task Wrong_name_dtype_or_shape_answers_400_naming_the_input()
+    public async Task Auto_plan_is_measured_and_reported_and_wrong_name_dtype_or_shape_answers_400_naming_the_input()
     {
         var dir = TestServer.NewDataDir();
-        var (server, token) = await DeployAsync("mlpbad", OnnxSpec("mlpbad", NewModel(dir)));
+        var (server, token) = await DeployAsync("mlpbad", OnnxSpec("mlpbad", NewModel(dir), "\"batching\": \"auto\", \"max_batch_size\": 4"));
         await using var _ = server;
+
+        var info = await server.Client.PredictAsync("mlpbad", token, default, HttpMethod.Get, "/");
+        using (var doc = JsonDocument.Parse(info.Body))
+        {
+            var plan = doc.RootElement.GetProperty("plan");
+            Assert.StartsWith("measured: ", plan.GetProperty("reason").GetString(), StringComparison.Ordinal);
+            var measured = plan.GetProperty("measurements").EnumerateArray().ToList();
+            // Every layout of the instance's cores at batch 1; the batch size is then learned from traffic.
+            var layouts = OpenEas.Processor.Onnx.OnnxPlan.Layouts(Math.Min(2, Environment.ProcessorCount));
+            Assert.Equal(layouts.Count, measured.Count(m => m.GetProperty("batch").GetInt32() == 1));
+            Assert.Equal("auto", plan.GetProperty("batching").GetString());
+            Assert.Equal(1, plan.GetProperty("adaptive").GetProperty("batch_size").GetInt32());
+        }
 
         var shape = await server.Client.PredictAsync("mlpbad", token, Encoding.UTF8.GetBytes("{\"inputs\": {\"x\": [[1, 2, 3]]}}"));
         Assert.Equal(HttpStatusCode.BadRequest, shape.Status);

@@ -12,17 +12,25 @@ public static class MlpModel
     public const string Input = "x";
     public const string Output = "y";
 
-    public static void Write(string path, int inputs = 16, int hidden = 64, int outputs = 8, int seed = 1)
+    /// <param name="hiddenLayers">Gemm + Relu layers of width <paramref name="hidden"/> before the output layer.</param>
+    public static void Write(string path, int inputs = 16, int hidden = 64, int outputs = 8, int seed = 1, int hiddenLayers = 1)
     {
         var random = new Random(seed);
         var graph = new GraphProto { Name = "mlp" };
-        graph.Initializer.Add(Weights("w1", [inputs, hidden], random));
-        graph.Initializer.Add(Weights("b1", [hidden], random));
-        graph.Initializer.Add(Weights("w2", [hidden, outputs], random));
-        graph.Initializer.Add(Weights("b2", [outputs], random));
-        graph.Node.Add(Node("Gemm", "gemm1", ["x", "w1", "b1"], "h"));
-        graph.Node.Add(Node("Relu", "relu", ["h"], "hr"));
-        graph.Node.Add(Node("Gemm", "gemm2", ["hr", "w2", "b2"], "y"));
+        var previous = Input;
+        var width = inputs;
+        for (var i = 1; i <= hiddenLayers; i++)
+        {
+            graph.Initializer.Add(Weights($"w{i}", [width, hidden], random));
+            graph.Initializer.Add(Weights($"b{i}", [hidden], random));
+            graph.Node.Add(Node("Gemm", $"gemm{i}", [previous, $"w{i}", $"b{i}"], $"h{i}"));
+            graph.Node.Add(Node("Relu", $"relu{i}", [$"h{i}"], $"r{i}"));
+            (previous, width) = ($"r{i}", hidden);
+        }
+
+        graph.Initializer.Add(Weights("wout", [width, outputs], random));
+        graph.Initializer.Add(Weights("bout", [outputs], random));
+        graph.Node.Add(Node("Gemm", "gemmout", [previous, "wout", "bout"], Output));
         graph.Input.Add(Value(Input, inputs));
         graph.Output.Add(Value(Output, outputs));
         var model = new ModelProto { IrVersion = 8, ProducerName = "openeas-tests", Graph = graph };

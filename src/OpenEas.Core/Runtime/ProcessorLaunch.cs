@@ -35,6 +35,11 @@ public static class ProcessorLaunch
             yield return new SpecIssue("processor_type", $"the process runtime runs C# processors (csharp, an IProcessor in a built assembly), got \"{p.Type}\"");
         }
 
+        if (p.Path is { } assembly && (assembly.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || assembly.StartsWith("https://", StringComparison.OrdinalIgnoreCase)))
+        {
+            yield return new SpecIssue("processor_path", "must be a built assembly on this machine: an absolute path, file:// or oss://bucket/key (not a URL)");
+        }
+
         foreach (var (field, value) in new[] { ("model_path", p.ModelPath), ("processor_path", p.Path), ("warm_up_data_path", p.WarmUpDataPath) })
         {
             if (value is not null && !IsSource(value))

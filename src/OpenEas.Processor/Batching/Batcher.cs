@@ -38,9 +38,11 @@ public sealed class Batcher<TItem, TResult> : IDisposable
     private volatile BatchPolicy _policy;
     private bool _stopping;
 
-    public Batcher(int workers, BatchPolicy policy, IBatchWork<TItem, TResult> work, ProcessorMetrics metrics, TimeProvider time)
+    public Batcher(int workers, BatchPolicy policy, IBatchWork<TItem, TResult> work, ProcessorMetrics metrics, TimeProvider time,
+        AdaptiveBatchSize? adaptive = null)
     {
         _work = work;
+        Adaptive = adaptive;
         _policy = policy;
         _metrics = metrics;
         _time = time;
@@ -60,6 +62,9 @@ public sealed class Batcher<TItem, TResult> : IDisposable
     }
 
     public int Workers => _threads.Length;
+
+    /// <summary>The learned batch size (<c>auto</c>); null when the policy's size is fixed.</summary>
+    public AdaptiveBatchSize? Adaptive { get; }
 
     /// <summary>Queues <paramref name="item"/>; completes with its result. Throws <see cref="QueueFullException"/> when the queue is full.</summary>
     public Task<TResult> SubmitAsync(TItem item, TimeSpan timeout, CancellationToken ct)
@@ -101,7 +106,9 @@ public sealed class Batcher<TItem, TResult> : IDisposable
 
             try
             {
+                var started = _time.GetTimestamp();
                 var results = _work.Run(worker, items);
+                var elapsed = _time.GetElapsedTime(started);
                 var rows = 0;
                 for (var i = 0; i < batch.Count; i++)
                 {
@@ -110,6 +117,7 @@ public sealed class Batcher<TItem, TResult> : IDisposable
                 }
 
                 _metrics.Batch(batch.Count, rows);
+                Adaptive?.Observe(rows, elapsed.TotalSeconds);
             }
             catch (Exception ex)
             {
@@ -144,16 +152,17 @@ public sealed class Batcher<TItem, TResult> : IDisposable
 
             batch.Add(first);
             var policy = _policy;
+            var limit = Adaptive?.Limit ?? policy.MaxBatchRows;
             var rows = _work.Rows(first.Item);
             var waitUntil = _time.GetTimestamp() + (long)(policy.MaxWait.TotalSeconds * _time.TimestampFrequency);
-            while (rows < policy.MaxBatchRows)
+            while (rows < limit)
             {
                 var node = _queue.First;
-                while (node is not null && rows < policy.MaxBatchRows)
+                while (node is not null && rows < limit)
                 {
                     var next = node.Next;
                     var r = _work.Rows(node.Value.Item);
-                    if (rows + r <= policy.MaxBatchRows && _work.Compatible(first.Item, node.Value.Item) && TakeLive(node) is { } job)
+                    if (rows + r <= limit && _work.Compatible(first.Item, node.Value.Item) && TakeLive(node) is { } job)
                     {
                         batch.Add(job);
                         rows += r;
@@ -163,7 +172,7 @@ public sealed class Batcher<TItem, TResult> : IDisposable
                 }
 
                 var left = waitUntil - _time.GetTimestamp();
-                if (rows >= policy.MaxBatchRows || left <= 0 || _stopping)
+                if (rows >= limit || left <= 0 || _stopping)
                 {
                     break;
                 }

@@ -23,7 +23,8 @@ internal sealed class CustomServed : IServedModel
         _plan = plan;
         _options = o;
         _batcher = new Batcher<ReadOnlyMemory<byte>, byte[]>(plan.Sessions,
-            new BatchPolicy(plan.MaxBatchSize, TimeSpan.FromMilliseconds(plan.MaxBatchTimeoutMs), o.MaxQueueSize), work, metrics, TimeProvider.System);
+            new BatchPolicy(plan.MaxBatchSize, TimeSpan.FromMilliseconds(plan.MaxBatchTimeoutMs), o.MaxQueueSize), work, metrics, TimeProvider.System,
+            plan.Batching == BatchingMode.Auto ? new AdaptiveBatchSize(plan.MaxBatchSize) : null);
     }
 
     public string PlanSummary => $"{_plan.Sessions} worker(s), batching {_plan.Batching.ToString().ToLowerInvariant()}; {_plan.Reason}";
@@ -39,7 +40,7 @@ internal sealed class CustomServed : IServedModel
         var batching = work.CanBatch ? o.Batching : BatchingMode.Off;
         var reason = !work.CanBatch && o.Batching != BatchingMode.Off
             ? $"{entry} does not implement IBatchProcessor, so requests run one by one"
-            : batching == BatchingMode.Auto ? "auto: each free worker takes every waiting request up to the batch size" : "as configured";
+            : batching == BatchingMode.Auto ? "auto: the batch size is learned from traffic, growing only while the time per request drops" : "as configured";
         var plan = new ExecutionPlan(workers, 1, batching, batching == BatchingMode.Off ? 1 : o.MaxBatchSize,
             batching == BatchingMode.On ? o.MaxBatchTimeoutMs : 0, reason, []);
         if (warmUp is not null)
@@ -67,7 +68,7 @@ internal sealed class CustomServed : IServedModel
         w.WriteString("processor_path", _options.ProcessorPath);
         w.WriteString("processor_entry", _options.ProcessorEntry);
         w.WriteBoolean("batch_processor", _work.CanBatch);
-        OnnxServed.WritePlan(w, _plan, _options.MaxQueueSize);
+        OnnxServed.WritePlan(w, _plan, _options.MaxQueueSize, _batcher.Adaptive);
         OnnxServed.WriteMetrics(w, metrics);
         w.WriteEndObject();
     }

@@ -28,7 +28,8 @@ internal sealed class OnnxServed : IServedModel
         _work = new OnnxWork(model);
         _inputTypes = model.Inputs.ToDictionary(i => i.Name, i => i.Type, StringComparer.Ordinal);
         _batcher = new Batcher<Tensor[], Tensor[]>(model.Sessions,
-            new BatchPolicy(plan.MaxBatchSize, TimeSpan.FromMilliseconds(plan.MaxBatchTimeoutMs), o.MaxQueueSize), _work, metrics, TimeProvider.System);
+            new BatchPolicy(plan.MaxBatchSize, TimeSpan.FromMilliseconds(plan.MaxBatchTimeoutMs), o.MaxQueueSize), _work, metrics, TimeProvider.System,
+            plan.Batching == BatchingMode.Auto ? new AdaptiveBatchSize(plan.MaxBatchSize) : null);
     }
 
     public string PlanSummary => $"{_plan.Sessions} session(s) x {_plan.IntraOpThreads} thread(s), batching {_plan.Batching.ToString().ToLowerInvariant()}"
@@ -134,12 +135,12 @@ internal sealed class OnnxServed : IServedModel
         WriteTensors(w, "inputs", _model.Inputs);
         WriteTensors(w, "outputs", _model.Outputs);
         w.WriteBoolean("batchable", _model.Batchable);
-        WritePlan(w, _plan, _options.MaxQueueSize);
+        WritePlan(w, _plan, _options.MaxQueueSize, _batcher.Adaptive);
         WriteMetrics(w, metrics);
         w.WriteEndObject();
     }
 
-    internal static void WritePlan(Utf8JsonWriter w, ExecutionPlan plan, int maxQueue)
+    internal static void WritePlan(Utf8JsonWriter w, ExecutionPlan plan, int maxQueue, AdaptiveBatchSize? adaptive)
     {
         w.WriteStartObject("plan");
         w.WriteNumber("sessions", plan.Sessions);
@@ -161,6 +162,22 @@ internal sealed class OnnxServed : IServedModel
         }
 
         w.WriteEndArray();
+        if (adaptive is not null)
+        {
+            var (limit, settled, msPerRow) = adaptive.Snapshot();
+            w.WriteStartObject("adaptive");
+            w.WriteNumber("batch_size", limit);
+            w.WriteBoolean("settled", settled);
+            w.WriteStartObject("ms_per_row");
+            foreach (var (size, ms) in msPerRow.OrderBy(p => p.Key))
+            {
+                w.WriteNumber(size.ToString(System.Globalization.CultureInfo.InvariantCulture), Math.Round(ms, 4));
+            }
+
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
         w.WriteEndObject();
     }
 
@@ -209,7 +226,7 @@ internal sealed class OnnxServed : IServedModel
         w.WriteString("platform", "onnxruntime_onnx");
         WriteTensors(w, "inputs", _model.Inputs);
         WriteTensors(w, "outputs", _model.Outputs);
-        WritePlan(w, _plan, _options.MaxQueueSize);
+        WritePlan(w, _plan, _options.MaxQueueSize, _batcher.Adaptive);
         w.WriteEndObject();
     }
 

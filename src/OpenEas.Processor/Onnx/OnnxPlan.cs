@@ -14,13 +14,16 @@ public sealed record ExecutionPlan(int Sessions, int IntraOpThreads, BatchingMod
 /// <summary>
 /// Chooses how an ONNX model runs on the instance's cores. Default: one single-threaded session per core (parallel
 /// sessions beat one multi-threaded session on small CPU batches), batching as the spec says. <c>auto</c>: measures
-/// sessions × intra-op threads layouts that fill the cores at batch 1, then grows the batch (2, 4, 8, …) on the best
-/// layout only while items per second improve by at least <see cref="MinGain"/>. Explicit settings always win.
+/// sessions × intra-op threads layouts that fill the cores at batch 1, keeps the fastest, and leaves the batch size to
+/// <see cref="Batching.AdaptiveBatchSize"/>, which learns it from real requests. Explicit settings always win.
 /// </summary>
 public static class OnnxPlan
 {
     /// <summary>A bigger batch must raise throughput by this fraction to be taken.</summary>
     public const double MinGain = 0.05;
+
+    /// <summary>A layout with fewer sessions must be this much faster to be chosen over one with more.</summary>
+    public const double LayoutMargin = 0.10;
 
     private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(700);
 
@@ -54,7 +57,7 @@ public static class OnnxPlan
             o.Sessions is null && o.IntraOpThreads is null ? $"default: one single-threaded session per core ({o.Cores})" : "as configured", []);
     }
 
-    /// <summary>Measures layouts and batch sizes with <paramref name="sample"/> (one row per input) and returns the best plan.</summary>
+    /// <summary>Measures layouts with <paramref name="sample"/> (one row per input) and returns the best plan.</summary>
     public static ExecutionPlan Measure(string modelPath, ProcessorOptions o, Tensor[] sample, bool batchable, TextWriter log)
     {
         var measurements = new List<PlanMeasurement>();
@@ -69,34 +72,20 @@ public static class OnnxPlan
             var rate = Rate(model, sample, 1);
             measurements.Add(new PlanMeasurement(s, t, 1, rate));
             log.WriteLine($"plan: {s} session(s) x {t} thread(s), batch 1: {rate:0.#} items/s");
-            if (rate > bestRate)
+            // Layouts come most sessions first; fewer, wider sessions must win clearly, because their threads wait
+            // for each other and lose badly when the cores are shared with anything else.
+            if (bestRate < 0 || rate > bestRate * (1 + LayoutMargin))
             {
                 (best, bestRate) = ((s, t), rate);
             }
         }
 
-        var batch = 1;
-        if (o.Batching != BatchingMode.Off && batchable)
-        {
-            using var model = OnnxModel.Load(modelPath, best.Sessions, best.Threads);
-            for (var b = NextBatch(1, o.MaxBatchSize); b > 0; b = NextBatch(b, o.MaxBatchSize))
-            {
-                var rate = Rate(model, sample, b);
-                measurements.Add(new PlanMeasurement(best.Sessions, best.Threads, b, rate));
-                log.WriteLine($"plan: {best.Sessions} session(s) x {best.Threads} thread(s), batch {b}: {rate:0.#} items/s");
-                if (!Improves(rate, bestRate))
-                {
-                    break;
-                }
-
-                (batch, bestRate) = (b, rate);
-            }
-        }
-
-        var reason = batch > 1
-            ? $"measured: batches up to {batch} raise throughput to {bestRate:0.#} items/s"
-            : $"measured: {best.Sessions} x {best.Threads} at batch 1 is fastest ({bestRate:0.#} items/s); batching does not pay here";
-        return new ExecutionPlan(best.Sessions, best.Threads, batch > 1 ? BatchingMode.Auto : BatchingMode.Off, batch, 0, reason, measurements);
+        var adaptive = o.Batching != BatchingMode.Off && batchable;
+        var reason = $"measured: {best.Sessions} x {best.Threads} is the fastest layout at batch 1 ({bestRate:0.#} items/s)"
+            + (adaptive ? $"; the batch size is learned from traffic (up to {o.MaxBatchSize}), growing only while the time per row drops"
+                : batchable ? "" : "; the model has no batch dimension, so requests run one by one");
+        return new ExecutionPlan(best.Sessions, best.Threads, adaptive ? BatchingMode.Auto : BatchingMode.Off, adaptive ? o.MaxBatchSize : 1, 0,
+            reason, measurements);
     }
 
     /// <summary>Items per second with every session running batches of <paramref name="batch"/> in parallel.</summary>

@@ -57,7 +57,8 @@ public static class EasProtocol
         var proto = new DataProto();
         foreach (var t in outputs)
         {
-            var p = new TensorProto { Name = t.Name, DataType = (int)t.Type, RawData = ByteString.CopyFrom(t.Data) };
+            // The output arrays are not touched again: wrap them instead of copying (outputs can be megabytes).
+            var p = new TensorProto { Name = t.Name, DataType = (int)t.Type, RawData = UnsafeByteOperations.UnsafeWrap(t.Data) };
             p.Dims.AddRange(t.Shape);
             proto.Tensors.Add(p);
         }

@@ -87,7 +87,7 @@ public static class JsonTensors
 
         var ok = type switch
         {
-            TensorType.Float => Set(dst, v.TryGetDouble(out var d) ? (float)d : float.NaN, true),
+            TensorType.Float => v.TryGetDouble(out var d) && Set(dst, (float)d),
             TensorType.Double => v.TryGetDouble(out var d) && Set(dst, d),
             TensorType.Float16 => v.TryGetDouble(out var d) && Set(dst, (Half)d),
             TensorType.Int8 => v.TryGetSByte(out var x) && Set(dst, (byte)x),
@@ -107,63 +107,12 @@ public static class JsonTensors
         }
     }
 
-    private static bool Set(Span<byte> dst, float v, bool _)
+    // Tensors are little-endian on the wire and in ONNX Runtime; the processor runs on little-endian hosts only
+    // (x64, arm64), where an element's in-memory bytes are its wire bytes.
+    private static bool Set<T>(Span<byte> dst, T v)
+        where T : unmanaged
     {
-        BinaryPrimitives.WriteSingleLittleEndian(dst, v);
-        return true;
-    }
-
-    private static bool Set(Span<byte> dst, double v)
-    {
-        BinaryPrimitives.WriteDoubleLittleEndian(dst, v);
-        return true;
-    }
-
-    private static bool Set(Span<byte> dst, Half v)
-    {
-        BinaryPrimitives.WriteHalfLittleEndian(dst, v);
-        return true;
-    }
-
-    private static bool Set(Span<byte> dst, byte v)
-    {
-        dst[0] = v;
-        return true;
-    }
-
-    private static bool Set(Span<byte> dst, short v)
-    {
-        BinaryPrimitives.WriteInt16LittleEndian(dst, v);
-        return true;
-    }
-
-    private static bool Set(Span<byte> dst, ushort v)
-    {
-        BinaryPrimitives.WriteUInt16LittleEndian(dst, v);
-        return true;
-    }
-
-    private static bool Set(Span<byte> dst, int v)
-    {
-        BinaryPrimitives.WriteInt32LittleEndian(dst, v);
-        return true;
-    }
-
-    private static bool Set(Span<byte> dst, uint v)
-    {
-        BinaryPrimitives.WriteUInt32LittleEndian(dst, v);
-        return true;
-    }
-
-    private static bool Set(Span<byte> dst, long v)
-    {
-        BinaryPrimitives.WriteInt64LittleEndian(dst, v);
-        return true;
-    }
-
-    private static bool Set(Span<byte> dst, ulong v)
-    {
-        BinaryPrimitives.WriteUInt64LittleEndian(dst, v);
+        System.Runtime.InteropServices.MemoryMarshal.Write(dst, in v);
         return true;
     }
 

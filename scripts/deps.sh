@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what OpenEAS needs on a fresh Debian machine when it is missing: the .NET SDK must be there;
-# python3 (the echo example and the test programs), python3-prometheus-client and chromium (the tests) come from apt.
+# python3 (the echo example and the test programs), python3-prometheus-client, chromium, npm and fonts (the tests)
+# come from apt.
 # Quiet when everything is present.
 set -euo pipefail
 
@@ -12,6 +13,11 @@ command -v flock >/dev/null 2>&1 || need+=(util-linux)
 /usr/bin/python3 -c 'import prometheus_client.parser' >/dev/null 2>&1 || need+=(python3-prometheus-client)
 # Headless Chromium renders the stress report in the functional tests (StressTests).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The OCR example fetches its models with npm; its tests render text in DejaVu Sans and, for Chinese,
+# WenQuanYi Micro Hei (the smallest CJK font package, 5 MB).
+command -v npm >/dev/null 2>&1 || need+=(npm)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

@@ -54,6 +54,7 @@ public partial class StressTests
             Assert.Equal(40, s.OfferedQps);
         }
 
+        Assert.All(report.Seconds, s => Assert.True(s.Sent + s.Ok + s.Errors > 0, $"second {s.T} is an empty row")); // no empty tail
         Assert.Contains(report.Seconds, s => s.CpuPercent is not null);
         Assert.Matches(@"(?m)^\s+1\s+40\s+40\s+\d+\s", stderr.ToString()); // the first per-second progress line
 

@@ -120,7 +120,8 @@ public sealed class StressRunner : IDisposable
         var closedTo = _seconds.Count;
         if (elapsed.TotalSeconds > closedTo)
         {
-            CloseSecond(closedTo, summary.Start, elapsed.TotalSeconds - closedTo);
+            // The tail after the last whole second: a row only when a call was sent or answered in it.
+            CloseSecond(closedTo, summary.Start, elapsed.TotalSeconds - closedTo, keepEmpty: false);
         }
 
         summary.End = _time.GetUtcNow();
@@ -411,10 +412,15 @@ public sealed class StressRunner : IDisposable
         }
     }
 
-    private void CloseSecond(int t, DateTimeOffset start, double length)
+    private void CloseSecond(int t, DateTimeOffset start, double length, bool keepEmpty = true)
     {
         var offered = _plan.Mode == StressMode.Concurrency ? 0 : Volatile.Read(ref _offered);
         var second = _recorder.CloseSecond(t, start + TimeSpan.FromSeconds(t), offered, length);
+        if (!keepEmpty && second.Sent == 0 && second.Ok == 0 && second.Errors == 0)
+        {
+            return;
+        }
+
         lock (_gate)
         {
             _seconds.Add(second);

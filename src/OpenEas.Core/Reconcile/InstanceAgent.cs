@@ -22,6 +22,10 @@ internal sealed class InstanceAgent
     private readonly Action<InstanceAgent> _changed;
     private readonly Func<string, int> _inFlight;
     private readonly Lock _lock = new();
+
+    // Transitions not yet turned into events (bounded: an instance crash-looping while no pass runs keeps the latest).
+    private const int MaxTransitions = 32;
+    private readonly Queue<InstanceTransition> _transitions = new();
     private readonly TaskCompletionSource _drainRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IInstanceHandle? _handle;
     private bool _leaving;
@@ -177,6 +181,20 @@ internal sealed class InstanceAgent
 
     public Task Completion => _run ?? Task.CompletedTask;
 
+    /// <summary>
+    /// The state changes since the last call, oldest first: each one becomes an event, even one the instance left before a
+    /// reconcile pass saw it (a liveness failure restarts the process at once).
+    /// </summary>
+    public List<InstanceTransition> TakeTransitions()
+    {
+        lock (_lock)
+        {
+            var taken = new List<InstanceTransition>(_transitions);
+            _transitions.Clear();
+            return taken;
+        }
+    }
+
     private void Set(string state, bool ready, string reason, string message)
     {
         lock (_lock)
@@ -185,6 +203,17 @@ internal sealed class InstanceAgent
             if (_leaving && state != InstanceStates.Draining && state != InstanceStates.Exited)
             {
                 return;
+            }
+
+            // A new state or reason is a transition (a new message alone, such as each failed readiness check, is not).
+            if (state != State || reason != Reason)
+            {
+                if (_transitions.Count == MaxTransitions)
+                {
+                    _transitions.Dequeue();
+                }
+
+                _transitions.Enqueue(new InstanceTransition(_time.GetUtcNow(), state, reason, message));
             }
 
             State = state;
@@ -446,3 +475,6 @@ internal sealed class InstanceAgent
         }
     }
 }
+
+/// <summary>One change of an instance's state, as it happened.</summary>
+public readonly record struct InstanceTransition(DateTimeOffset Time, string State, string Reason, string Message);

@@ -37,7 +37,7 @@ public sealed class Reconciler : BackgroundService
     private static readonly TimeSpan DefaultPreemptLead = TimeSpan.FromSeconds(10);
 
     private readonly ConcurrentDictionary<string, InstanceAgent> _agents = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (int Generation, string State, string Reason, int Restarts)> _persisted = [];
+    private readonly Dictionary<string, (int Generation, string State)> _persisted = [];
     private readonly ConcurrentDictionary<(string, int), ServiceSpec> _specs = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly SemaphoreSlim _passLock = new(1, 1);
@@ -553,9 +553,28 @@ public sealed class Reconciler : BackgroundService
         foreach (var agent in _agents.Values)
         {
             _persisted.TryGetValue(agent.Id, out var last);
+            var known = services.ContainsKey(agent.Service);
+            foreach (var t in agent.TakeTransitions())
+            {
+                if (known && t.State != InstanceStates.Exited)
+                {
+                    var (type, reason) = t.State switch
+                    {
+                        InstanceStates.Ready => ("Normal", "InstanceReady"),
+                        InstanceStates.Failed => ("Warning", t.Reason),
+                        InstanceStates.Pending => ("Warning", "InstanceWaiting"),
+                        InstanceStates.Draining => ("Normal", "InstanceDraining"),
+                        InstanceStates.Starting when t.Reason is "StartupProbeFailed" or "NotReady" => ("Warning", t.Reason),
+                        InstanceStates.Starting => ("Normal", "InstanceStarting"),
+                        _ => ("Normal", "Instance" + t.State),
+                    };
+                    _store.AddEvent(agent.Service, t.Time, type, reason, $"instance {agent.Id}: {t.Message}", agent.Id);
+                }
+            }
+
             if (agent.Done)
             {
-                if (services.ContainsKey(agent.Service))
+                if (known)
                 {
                     _store.AddEvent(agent.Service, now, "Normal", "InstanceStopped", $"instance {agent.Id}: {agent.Message}", agent.Id);
                 }
@@ -597,22 +616,7 @@ public sealed class Reconciler : BackgroundService
                 PreemptAt = agent.PreemptAt,
             });
 
-            if ((agent.State != last.State || agent.Reason != last.Reason || agent.RestartCount != last.Restarts) && services.ContainsKey(agent.Service))
-            {
-                var (type, reason) = agent.State switch
-                {
-                    InstanceStates.Ready => ("Normal", "InstanceReady"),
-                    InstanceStates.Failed => ("Warning", agent.Reason),
-                    InstanceStates.Pending => ("Warning", "InstanceWaiting"),
-                    InstanceStates.Draining => ("Normal", "InstanceDraining"),
-                    InstanceStates.Starting when agent.Reason is "StartupProbeFailed" or "NotReady" => ("Warning", agent.Reason),
-                    InstanceStates.Starting => ("Normal", "InstanceStarting"),
-                    _ => ("Normal", "Instance" + agent.State),
-                };
-                _store.AddEvent(agent.Service, now, type, reason, $"instance {agent.Id}: {agent.Message}", agent.Id);
-            }
-
-            _persisted[agent.Id] = (agent.Generation, agent.State, agent.Reason, agent.RestartCount);
+            _persisted[agent.Id] = (agent.Generation, agent.State);
         }
     }
 

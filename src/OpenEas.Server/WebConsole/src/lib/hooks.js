@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 /**
  * Calls load() now and every `every` ms (while the tab is visible), keeping the last answer and error.
@@ -7,7 +7,8 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 export function usePoll(load, every, deps = []) {
   const [state, setState] = useState({ data: undefined, error: null, loading: true });
   const tick = useRef(() => {});
-  useEffect(() => {
+  // A layout effect, so the first call leaves before the browser paints (the page shows its data sooner).
+  useLayoutEffect(() => {
     let stopped = false;
     let timer = 0;
     let running = false;

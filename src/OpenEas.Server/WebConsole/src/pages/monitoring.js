@@ -32,10 +32,14 @@ export function Monitoring({ service, instance = '' }) {
   }, r.seconds <= 3600 ? 2000 : 30000, [service, instance, range]);
   const points = series.data?.points ?? [];
   const step = series.data?.step ?? 1;
+  // The whole range is shown, up to now (or the newest point, should this browser's clock be behind the server's).
+  const newest = points.length ? Math.floor(new Date(points[points.length - 1].time).getTime() / 1000) : 0;
+  const to = Math.max(Math.floor(Date.now() / 1000), newest);
+  const xRange = series.data ? [to - r.seconds, to] : null;
   const charts = useMemo(() => {
     const per = (v, p) => v / (p.seconds || step);
     return [
-      { name: 'qps', title: 'Calls per second', unit: '', series: [{ label: 'answered' }, { label: 'arrived', color: '#9ca3af' }], data: columns(points, [(p) => p.qps, (p) => per(p.arrivals, p)]) },
+      { name: 'qps', title: 'Calls per second', unit: '', series: [{ label: 'answered' }, { label: 'arrived', color: '#9ca3af', dash: [4, 4] }], data: columns(points, [(p) => p.qps, (p) => per(p.arrivals, p)]) },
       { name: 'latency', title: 'Latency', unit: 'ms', series: [{ label: 'p50', color: '#16a34a' }, { label: 'p90', color: '#d97706' }, { label: 'p99', color: '#dc2626' }, { label: 'max', color: '#9ca3af' }],
         data: columns(points, [(p) => (p.requests ? p.p50Ms : null), (p) => (p.requests ? p.p90Ms : null), (p) => (p.requests ? p.p99Ms : null), (p) => (p.requests ? p.maxMs : null)]) },
       { name: 'errors', title: 'Errors per second', unit: '', series: [{ label: '4xx', color: '#d97706' }, { label: '5xx', color: '#dc2626' }, { label: 'refused by the gateway', color: '#7c3aed' }],
@@ -52,6 +56,6 @@ export function Monitoring({ service, instance = '' }) {
       <span class="muted">${step === 1 ? 'per second' : `per ${step / 60} min`}, ${points.length} points</span>
     </div>
     <${ErrorBox} error=${series.error} />
-    <div class="charts">${charts.map((c) => html`<${Chart} key=${c.name} ...${c} />`)}</div>
+    <div class="charts">${charts.map((c) => html`<${Chart} key=${c.name} xRange=${xRange} ...${c} />`)}</div>
   </div>`;
 }

@@ -15,21 +15,22 @@ export function ServicePage({ name, tab = 'overview' }) {
   if (desc.error?.status === 404 && !s) {
     return html`<div class="empty"><h2>No service "${name}"</h2><p><a href="#/services">All services</a></p></div>`;
   }
-  if (!s) return desc.error ? html`<${ErrorBox} error=${desc.error} />` : html`<${Loading} />`;
+  if (!s && desc.error) return html`<${ErrorBox} error=${desc.error} />`;
   const active = serviceTabs.find((t) => t.id === tab) ?? serviceTabs[0];
+  const ready = s || active.service === false;
   return html`<section data-service-page=${name}>
     <header class="page-head">
       <div>
         <div class="crumbs"><a href="#/services">Services</a> /</div>
-        <h1>${s.ServiceName} <${StateBadge} state=${s.Status} /></h1>
-        <div class="reason" data-reason>${s.Reason}${s.Message ? html` — <span class="muted">${s.Message}</span>` : null}</div>
+        <h1>${name} ${s ? html`<${StateBadge} state=${s.Status} />` : null}</h1>
+        <div class="reason" data-reason>${s ? [s.Reason, s.Message].filter(Boolean).join(' — ') : ''}</div>
       </div>
-      <${Actions} service=${s} reload=${desc.reload} />
+      ${s ? html`<${Actions} service=${s} reload=${desc.reload} />` : null}
     </header>
     ${flash ? html`<div class="warn-box"><strong>${flash.title}</strong><ul>${flash.items.map((w) => html`<li><code>${w.path}</code> ${w.message}</li>`)}</ul></div>` : null}
     ${desc.error ? html`<${ErrorBox} error=${desc.error} />` : null}
     <${Tabs} tabs=${serviceTabs} active=${active.id} base=${`/services/${encodeURIComponent(name)}`} />
-    <div class="tab-body"><${active.component} key=${active.id} name=${name} service=${s} reload=${desc.reload} /></div>
+    <div class="tab-body">${ready ? html`<${active.component} key=${active.id} name=${name} service=${s} reload=${desc.reload} />` : html`<${Loading} />`}</div>
   </section>`;
 }
 

@@ -11,17 +11,18 @@ import { VersionsTab } from './versions.js';
 
 /**
  * The tabs of a service's page, in order. Each gets {name, service (the description, refreshed every 2 s), reload}.
+ * A tab that reads only its own API calls says `service: false`: it is drawn at once, while the description loads.
  * A feature with a per-service view adds its tab here (one module each).
  */
 export const serviceTabs = [
   { id: 'overview', label: 'Overview', component: OverviewTab },
-  { id: 'monitoring', label: 'Monitoring', component: MonitoringTab },
-  { id: 'instances', label: 'Instances', component: InstancesTab },
-  { id: 'logs', label: 'Logs', component: LogsTab },
-  { id: 'events', label: 'Events', component: EventsTab },
+  { id: 'monitoring', service: false, label: 'Monitoring', component: MonitoringTab },
+  { id: 'instances', service: false, label: 'Instances', component: InstancesTab },
+  { id: 'logs', service: false, label: 'Logs', component: LogsTab },
+  { id: 'events', service: false, label: 'Events', component: EventsTab },
   { id: 'versions', label: 'Versions', component: VersionsTab },
   { id: 'spec', label: 'Spec', component: SpecTab },
   { id: 'debug', label: 'Debug', component: DebugTab },
-  { id: 'scaling', label: 'Scaling', component: ScalingTab },
-  { id: 'alerts', label: 'Alerts', component: AlertsTab },
+  { id: 'scaling', service: false, label: 'Scaling', component: ScalingTab },
+  { id: 'alerts', service: false, label: 'Alerts', component: AlertsTab },
 ];

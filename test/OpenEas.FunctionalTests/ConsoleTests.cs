@@ -77,7 +77,6 @@ public class ConsoleTests(ITestOutputHelper output)
         }, max => max > 0, TimeSpan.FromSeconds(30), "the QPS chart to draw calls");
         await Expect(qps.Locator("canvas")).ToHaveCountAsync(1);
         Assert.True(int.Parse(await qps.GetAttributeAsync("data-points") ?? "0", CultureInfo.InvariantCulture) > 0);
-        await browser.ShotAsync("monitoring");
 
         // Scale to 2 (with confirmation): two Ready instances.
         await page.FillAsync("[data-form=scale] input[name=instance]", "2");
@@ -110,6 +109,15 @@ public class ConsoleTests(ITestOutputHelper output)
         await Expect(page.Locator("[data-action=report]")).ToBeVisibleAsync();
         Assert.True(double.Parse(await page.Locator("[data-chart=stress-qps]").GetAttributeAsync("data-max") ?? "0", CultureInfo.InvariantCulture) > 0);
         await browser.ShotAsync("stress-job");
+        await page.ClickAsync("[data-nav='/stress']");
+        await Expect(page.Locator("[data-table=jobs] tbody tr")).ToHaveCountAsync(1);
+        await browser.ShotAsync("stress-list");
+
+        // The charts after the job's load (a picture for the reviewer; the QPS chart was checked above).
+        await page.GotoAsync(server.Endpoint + "/#/services/echo/monitoring");
+        await Expect(page.Locator("[data-chart=qps] canvas")).ToHaveCountAsync(1);
+        await Expect(page.Locator("[data-chart=latency]")).Not.ToHaveAttributeAsync("data-max", "0");
+        await browser.ShotAsync("monitoring");
 
         await page.ClickAsync("[data-nav='/alerts']");
         await Expect(page.Locator("[data-form=alert]")).ToBeVisibleAsync();

@@ -38,3 +38,14 @@ export function InstancesTab({ name }) {
     </table>`}
   </div>`;
 }
+
+/** Picks one of the service's instances, or none (value ''); keeps a chosen one listed after it is gone. */
+export function InstanceSelect({ name, value, onChange, noneLabel, prefix = '' }) {
+  const instances = usePoll(() => api(`/services/${enc(name)}/instances`), 5000, [name]);
+  const names = (instances.data ?? []).map((i) => i.InstanceName);
+  if (value && !names.includes(value)) names.push(value);
+  return html`<select name="instance" value=${value} onChange=${(e) => onChange(e.target.value)}>
+    <option value="">${noneLabel}</option>
+    ${names.map((n) => html`<option value=${n}>${prefix}${n}</option>`)}
+  </select>`;
+}

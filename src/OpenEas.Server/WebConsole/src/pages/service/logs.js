@@ -1,15 +1,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, enc } from '../../lib/api.js';
-import { usePoll } from '../../lib/hooks.js';
 import { html } from '../../lib/html.js';
 import { query } from '../../lib/router.js';
 import { ErrorBox } from '../../lib/ui.js';
+import { InstanceSelect } from './instances.js';
 
 const MaxLines = 5000;
 
 /** The instances' output: the last lines, then (when following) new lines as they are written. */
 export function LogsTab({ name }) {
-  const instances = usePoll(() => api(`/services/${enc(name)}/instances`), 5000, [name]);
   const [instance, setInstance] = useState(query().get('instance') ?? '');
   const [follow, setFollow] = useState(true);
   const [tail, setTail] = useState(200);
@@ -58,11 +57,7 @@ export function LogsTab({ name }) {
   return html`<div class="logs">
     <div class="toolbar">
       <label class="field compact"><span class="label">Instance</span>
-        <select name="instance" value=${instance} onChange=${(e) => setInstance(e.target.value)}>
-          <option value="">all instances</option>
-          ${(instances.data ?? []).map((i) => html`<option value=${i.InstanceName}>${i.InstanceName}</option>`)}
-          ${instance && !(instances.data ?? []).some((i) => i.InstanceName === instance) ? html`<option value=${instance}>${instance}</option>` : null}
-        </select></label>
+        <${InstanceSelect} name=${name} value=${instance} onChange=${setInstance} noneLabel="all instances" /></label>
       <label class="field compact"><span class="label">Last lines</span>
         <select value=${tail} onChange=${(e) => setTail(Number(e.target.value))}>${[50, 200, 1000, 5000].map((n) => html`<option value=${n}>${n}</option>`)}</select></label>
       <label class="check"><input type="checkbox" name="follow" checked=${follow} onChange=${(e) => setFollow(e.target.checked)} /> Follow</label>

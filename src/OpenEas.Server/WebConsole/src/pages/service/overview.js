@@ -1,12 +1,17 @@
 import { useState } from 'preact/hooks';
 import { api, enc } from '../../lib/api.js';
 import { ago, ms, num, time } from '../../lib/format.js';
-import { usePoll } from '../../lib/hooks.js';
+import { useAction, usePoll } from '../../lib/hooks.js';
 import { html } from '../../lib/html.js';
-import { CopyButton, StateBadge } from '../../lib/ui.js';
+import { CopyButton, ErrorBox, StateBadge, confirmDialog } from '../../lib/ui.js';
 
-export function OverviewTab({ name, service: s }) {
+export function OverviewTab({ name, service: s, reload }) {
   const [reveal, setReveal] = useState(false);
+  const rotation = useAction();
+  const rotate = async () => {
+    const ok = await confirmDialog({ title: `New token for ${name}`, message: 'Make a new token for calls to this service? The current one keeps working for one more hour, so clients can move over.', confirmLabel: 'Make a new token' });
+    if (ok && (await rotation.run(() => api(`/services/${enc(name)}/token`, { method: 'POST', body: { graceSeconds: 3600 } }))) !== undefined) reload();
+  };
   const live = usePoll(async () => {
     const [events, stats, metrics] = await Promise.all([
       api(`/services/${enc(name)}/events?limit=8`),
@@ -22,7 +27,9 @@ export function OverviewTab({ name, service: s }) {
     ['Version', html`${s.CurrentVersion}${s.LatestVersion !== s.CurrentVersion ? ` (latest ${s.LatestVersion})` : ''}`],
     ['Endpoint', html`<code>${s.InternetEndpoint}</code> <${CopyButton} text=${s.InternetEndpoint} />`],
     ['Token', html`<code data-token>${reveal ? s.AccessToken : '•'.repeat(16)}</code>
-      <button class="small" onClick=${() => setReveal(!reveal)}>${reveal ? 'Hide' : 'Show'}</button> <${CopyButton} text=${s.AccessToken} />`],
+      <button class="small" onClick=${() => setReveal(!reveal)}>${reveal ? 'Hide' : 'Show'}</button> <${CopyButton} text=${s.AccessToken} />
+      <button class="small" onClick=${rotate} disabled=${rotation.busy} data-action="rotate-token">Rotate…</button>
+      <${ErrorBox} error=${rotation.error} />`],
     ['Resource group', s.Resource],
     ...(s.ServiceGroup ? [['Service group', s.ServiceGroup]] : []),
     ['Created', html`<span title=${s.CreateTime}>${time(s.CreateTime)}</span>`],

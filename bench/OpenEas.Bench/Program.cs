@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using OpenEas.Bench.ColdStart;
 using OpenEas.Bench.Gateway;
 using OpenEas.Bench.Infrastructure;
+using OpenEas.Bench.Scaling;
 using OpenEas.Bench.Stress;
 
 namespace OpenEas.Bench;
@@ -16,6 +17,7 @@ internal static class Program
                                                                           [--connections N] [--write bench/RESULTS.md] [--note TEXT]
                dotnet run --project bench/OpenEas.Bench -c Release -- stress [--rounds N] [--duration S] [--warmup S] [--connections N]
                                                                          [--core N] [--write bench/RESULTS.md] [--note TEXT]
+               dotnet run --project bench/OpenEas.Bench -c Release -- scaling [--idle S] [--step S] [--tail S] [--rate N] [--write bench/RESULTS.md] [--note TEXT]
                dotnet OpenEas.Bench.dll upstream --port P
                dotnet OpenEas.Bench.dll yarp --port P --to http://127.0.0.1:U/
 
@@ -36,6 +38,11 @@ internal static class Program
             --warmup      seconds of wrk warm-up first, 0-120 (default 15)
             --connections connections of both generators, 1-1000 (default 64)
             --core        the core both generators are pinned to (default 1)
+          scaling     an autoscaled fleet, then a fixed fleet sized for the peak load, under idle → 10× step → idle (open loop)
+            --idle        seconds of base load first, 10-600 (default 60)
+            --step        seconds of 10× load, 10-600 (default 60)
+            --tail        seconds of base load after, 10-600 (default 120)
+            --rate        base calls per second, 1-50 (default 8)
           upstream    the gateway scenario's fast upstream: answers every request 200 "ok" after reading its body
           yarp        the gateway scenario's bare YARP IHttpForwarder app
           --write     also replace the scenario's section of this markdown file
@@ -68,6 +75,7 @@ internal static class Program
                 "coldstart" => await ColdStartScenario.RunAsync(ParseColdStart(args), cts.Token),
                 "gateway" => await GatewayScenario.RunAsync(ParseGateway(args), cts.Token),
                 "stress" => await StressScenario.RunAsync(ParseStress(args), cts.Token),
+                "scaling" => await ScalingScenario.RunAsync(ParseScaling(args), cts.Token),
                 "upstream" => await UpstreamApp.RunAsync(Int(Option(args, "--port"), "--port", 1, 65535), cts.Token),
                 "yarp" => await YarpApp.RunAsync(Int(Option(args, "--port"), "--port", 1, 65535), Option(args, "--to"), cts.Token),
                 _ => throw new ArgumentException($"unknown scenario '{args[0]}'"),
@@ -114,6 +122,13 @@ internal static class Program
         var core = a.Int("--core", 1, 0, Environment.ProcessorCount - 1);
         return new StressBenchOptions(a.Int("--rounds", 3, 1, 15), a.Int("--duration", 10, 3, 60), a.Int("--warmup", 15, 0, 120),
             a.Int("--connections", 64, 1, 1000), 2048, core.ToString(CultureInfo.InvariantCulture), a.Text("--write"), a.Text("--note"), a.Command);
+    }
+
+    private static ScalingOptions ParseScaling(string[] args)
+    {
+        var a = new BenchArgs(args, "--idle", "--step", "--tail", "--rate", "--write", "--note");
+        return new ScalingOptions(a.Int("--idle", 60, 10, 600), a.Int("--step", 60, 10, 600), a.Int("--tail", 120, 10, 600),
+            a.Int("--rate", 8, 1, 50), 10, a.Text("--write"), a.Text("--note"), a.Command);
     }
 
     /// <summary>The value after <paramref name="name"/> (the helper modes take only named options).</summary>

@@ -208,14 +208,5 @@ public class AlertTests
         Assert.Empty(await server.Client.ListAlertsAsync());
     }
 
-    private sealed record Run(int Code, string Out, string Err);
-
-    private static async Task<Run> EasAsync(TestServer server, params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = await CliApp.RunAsync([.. args, "--endpoint", server.Endpoint, "--admin-token", TestServer.Admin], stdout, stderr,
-            new StringReader(""));
-        return new Run(code, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<EasCli.Run> EasAsync(TestServer server, params string[] args) => EasCli.RunAsync(server, args);
 }

@@ -10,6 +10,9 @@ using static Microsoft.Playwright.Assertions;
 namespace OpenEas.FunctionalTests;
 
 /// <summary>The web console at <c>/</c>, in a real browser against a real server, and its files over plain HTTP.</summary>
+/// <remarks>Run alone: a browser costs CPU that the timing-sensitive tests of other classes should not have to share.</remarks>
+[Collection(nameof(ConsoleTests))]
+[CollectionDefinition(nameof(ConsoleTests), DisableParallelization = true)]
 public class ConsoleTests(ITestOutputHelper output)
 {
     private static readonly LocatorAssertionsToHaveCountOptions Slow = new() { Timeout = 60_000 };
@@ -200,6 +203,33 @@ public class ConsoleTests(ITestOutputHelper output)
         await Expect(autoscaler.Locator("h3 .badge")).ToHaveTextAsync("off");
 
         Assert.True(browser.PageErrors.Count == 0, "the page logged errors:\n" + string.Join('\n', browser.PageErrors.Distinct()));
+    }
+
+    /// <summary>The console's pure functions (JSON path to line, merge patch, diff) under node's test runner.</summary>
+    [Fact]
+    public async Task The_console_logic_passes_its_table_tests()
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("node")
+        {
+            WorkingDirectory = Path.Combine(Repo.Root, "src", "OpenEas.Server", "WebConsole"),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in new[] { "--test", "--test-reporter=tap", "test/" })
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        using var node = System.Diagnostics.Process.Start(psi)!;
+        var stdout = node.StandardOutput.ReadToEndAsync();
+        var stderr = node.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await node.WaitForExitAsync(timeout.Token);
+        output.WriteLine(await stdout);
+        Assert.True(node.ExitCode == 0, $"node --test failed ({node.ExitCode}):\n{await stdout}\n{await stderr}");
+        var passed = System.Text.RegularExpressions.Regex.Match(await stdout, @"^# pass (\d+)$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.True(passed.Success && int.Parse(passed.Groups[1].Value, CultureInfo.InvariantCulture) > 0, "node ran no test");
+        Assert.Contains("# fail 0", await stdout, StringComparison.Ordinal);
     }
 
     [Fact]

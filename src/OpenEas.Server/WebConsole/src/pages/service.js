@@ -37,7 +37,9 @@ export function ServicePage({ name, tab = 'overview' }) {
 function Actions({ service, reload }) {
   const name = service.ServiceName;
   const action = useAction();
-  const [count, setCount] = useState(String(service.DesiredInstance));
+  // The count follows the service (autoscaler, CLI) until the user types one.
+  const [typed, setCount] = useState(null);
+  const count = typed ?? String(service.DesiredInstance);
   const path = `/services/${enc(name)}`;
   const stopped = service.Status === 'Stopped';
   const act = async (confirmation, call) => {
@@ -46,13 +48,14 @@ function Actions({ service, reload }) {
     if (done !== undefined) reload();
     return done;
   };
-  const scale = (e) => {
+  const scale = async (e) => {
     e.preventDefault();
     const n = Number(count);
-    act(
+    const done = await act(
       { title: `Scale ${name}`, message: `Scale ${name} from ${service.DesiredInstance} to ${count} instance${n === 1 ? '' : 's'}?`, confirmLabel: 'Scale' },
       () => api(`${path}/scale`, { method: 'PUT', body: `{"instance": ${/^\d+$/.test(count.trim()) ? n : JSON.stringify(count)}}` }),
     );
+    if (done) setCount(null);
   };
   return html`<div class="service-actions">
     <form class="inline" onSubmit=${scale} data-form="scale">

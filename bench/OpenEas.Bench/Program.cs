@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using OpenEas.Bench.ColdStart;
 using OpenEas.Bench.Gateway;
 using OpenEas.Bench.Infrastructure;
+using OpenEas.Bench.Processor;
 using OpenEas.Bench.Scaling;
 using OpenEas.Bench.Stress;
 
@@ -17,6 +18,8 @@ internal static class Program
                                                                           [--connections N] [--write bench/RESULTS.md] [--note TEXT]
                dotnet run --project bench/OpenEas.Bench -c Release -- stress [--rounds N] [--duration S] [--warmup S] [--connections N]
                                                                          [--core N] [--write bench/RESULTS.md] [--note TEXT]
+               dotnet run --project bench/OpenEas.Bench -c Release -- processor [--rounds N] [--duration S] [--warmup S] [--clients N]
+                                                                            [--rec-model PATH] [--write bench/RESULTS.md] [--note TEXT]
                dotnet run --project bench/OpenEas.Bench -c Release -- scaling [--idle S] [--step S] [--tail S] [--rate N] [--write bench/RESULTS.md] [--note TEXT]
                dotnet OpenEas.Bench.dll upstream --port P
                dotnet OpenEas.Bench.dll yarp --port P --to http://127.0.0.1:U/
@@ -38,6 +41,13 @@ internal static class Program
             --warmup      seconds of wrk warm-up first, 0-120 (default 15)
             --connections connections of both generators, 1-1000 (default 64)
             --core        the core both generators are pinned to (default 1)
+          processor   16 clients: the best raw in-process ONNX Runtime layout, OpenEAS's default plan and batching "auto",
+                      on a generated MLP and the PP-OCRv4 recognition model (bench/processor/run.sh)
+            --rounds      interleaved rounds, 1-15 (default 3)
+            --duration    seconds of each side, 3-60 (default 10)
+            --warmup      seconds of warm-up load on each service, 0-120 (default 10)
+            --clients     closed-loop clients, 1-256 (default 16)
+            --rec-model   the recognition model (default: examples/ocr/fetch-models.sh's)
           scaling     an autoscaled fleet, then a fixed fleet sized for the peak load, under idle → 10× step → idle (open loop)
             --idle        seconds of base load first, 10-600 (default 60)
             --step        seconds of 10× load, 10-600 (default 60)
@@ -75,6 +85,7 @@ internal static class Program
                 "coldstart" => await ColdStartScenario.RunAsync(ParseColdStart(args), cts.Token),
                 "gateway" => await GatewayScenario.RunAsync(ParseGateway(args), cts.Token),
                 "stress" => await StressScenario.RunAsync(ParseStress(args), cts.Token),
+                "processor" when OperatingSystem.IsLinux() => await ProcessorScenario.RunAsync(ParseProcessor(args), cts.Token),
                 "scaling" => await ScalingScenario.RunAsync(ParseScaling(args), cts.Token),
                 "upstream" => await UpstreamApp.RunAsync(Int(Option(args, "--port"), "--port", 1, 65535), cts.Token),
                 "yarp" => await YarpApp.RunAsync(Int(Option(args, "--port"), "--port", 1, 65535), Option(args, "--to"), cts.Token),
@@ -122,6 +133,13 @@ internal static class Program
         var core = a.Int("--core", 1, 0, Environment.ProcessorCount - 1);
         return new StressBenchOptions(a.Int("--rounds", 3, 1, 15), a.Int("--duration", 10, 3, 60), a.Int("--warmup", 15, 0, 120),
             a.Int("--connections", 64, 1, 1000), 2048, core.ToString(CultureInfo.InvariantCulture), a.Text("--write"), a.Text("--note"), a.Command);
+    }
+
+    private static ProcessorBenchOptions ParseProcessor(string[] args)
+    {
+        var a = new BenchArgs(args, "--rounds", "--duration", "--warmup", "--clients", "--rec-model", "--write", "--note");
+        return new ProcessorBenchOptions(a.Int("--rounds", 3, 1, 15), a.Int("--duration", 10, 3, 60), a.Int("--warmup", 10, 0, 120),
+            a.Int("--clients", 16, 1, 256), a.Text("--rec-model"), a.Text("--write"), a.Text("--note"), a.Command);
     }
 
     private static ScalingOptions ParseScaling(string[] args)

@@ -75,6 +75,7 @@ internal static class CliApp
         AlertCommands.Add(root, env);
         ResourceCommands.Add(root, env);
         ServerCommand.Add(root, env);
+        ProcessorCommand.Add(root, env);
         return root;
     }
 }

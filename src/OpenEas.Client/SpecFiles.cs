@@ -7,9 +7,10 @@ namespace OpenEas.Client;
 public static class SpecFiles
 {
     /// <summary>
-    /// Makes relative <c>storage[].local.path</c> values absolute against the spec file's directory, so a spec
-    /// next to its code (like <c>examples/echo-py</c>) works from any working directory. Anything that does not
-    /// parse is returned unchanged: the server reports it with its JSON path.
+    /// Makes relative <c>storage[].local.path</c> values and a relative local <c>model_path</c> (no <c>scheme://</c>)
+    /// absolute against the spec file's directory, so a spec next to its code or models (like <c>examples/echo-py</c>
+    /// and <c>examples/ocr</c>) works from any working directory. Anything that does not parse is returned
+    /// unchanged: the server reports it with its JSON path.
     /// </summary>
     public static string ResolveLocalPaths(string json, string baseDirectory)
     {
@@ -23,13 +24,20 @@ public static class SpecFiles
             return json;
         }
 
-        if (root is not JsonObject spec || spec["storage"] is not JsonArray storage)
+        if (root is not JsonObject spec)
         {
             return json;
         }
 
         var changed = false;
-        foreach (var entry in storage)
+        if (spec["model_path"] is JsonValue m && m.TryGetValue<string>(out var model)
+            && model.Length > 0 && !model.Contains("://", StringComparison.Ordinal) && !Path.IsPathRooted(model))
+        {
+            spec["model_path"] = Path.GetFullPath(Path.Combine(baseDirectory, model));
+            changed = true;
+        }
+
+        foreach (var entry in spec["storage"] as JsonArray ?? [])
         {
             if (entry?["local"] is JsonObject local && local["path"] is JsonValue v && v.TryGetValue<string>(out var path)
                 && path.Length > 0 && !Path.IsPathRooted(path))

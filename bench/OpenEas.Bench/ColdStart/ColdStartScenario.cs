@@ -74,15 +74,10 @@ internal static class ColdStartScenario
 
         var sb = new StringBuilder();
         sb.AppendLine(SectionTitle).AppendLine();
-        sb.AppendLine(ic, $"- command: `{options.CommandLine}`");
-        sb.AppendLine(ic, $"- commit: `{RepoPaths.GitCommit(root)}`, date: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        sb.AppendLine(ic, $"- machine: nproc {Machine.Cores}, {Machine.CpuModel()}; load average (1 min) {Fmt(loadBefore)} before, {Fmt(loadAfter)} after");
+        ResultsFile.AppendRun(sb, options.CommandLine, root, loadBefore, loadAfter);
         sb.AppendLine(ic, $"- rounds: {options.Rounds} of each after {options.WarmupRounds} warm-up rounds of each, interleaved (baseline, OpenEAS, baseline, …); both poll every 5 ms");
         sb.AppendLine("- layout: no pinning; the runner, the eas server and the python3 program shared all cores, the same for both sides");
-        if (!string.IsNullOrWhiteSpace(options.Note))
-        {
-            sb.AppendLine(ic, $"- note: {options.Note}");
-        }
+        ResultsFile.AppendNote(sb, options.Note);
 
         sb.AppendLine();
         sb.AppendLine("| | median ms | p90 ms | min ms |");
@@ -114,6 +109,4 @@ internal static class ColdStartScenario
         var known = values.Where(v => v is not null).Select(v => v!.Value).ToList();
         sb.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {(known.Count == 0 ? "n/a" : Stats.Of(known).Median.ToString("0.0", CultureInfo.InvariantCulture))} |");
     }
-
-    private static string Fmt(double? v) => v is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
 }

@@ -201,18 +201,13 @@ internal static class GatewayScenario
         var c = options.Connections;
         var sb = new StringBuilder();
         sb.AppendLine(SectionTitle).AppendLine();
-        sb.AppendLine(ic, $"- command: `{options.CommandLine}`");
-        sb.AppendLine(ic, $"- commit: `{RepoPaths.GitCommit(root)}`, date: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        sb.AppendLine(ic, $"- machine: nproc {Machine.Cores}, {Machine.CpuModel()}; load average (1 min) {Fmt(loadBefore)} before, {Fmt(loadAfter)} after");
+        ResultsFile.AppendRun(sb, options.CommandLine, root, loadBefore, loadAfter);
         sb.AppendLine(ic, $"- load: wrk 4.1 `-t1 -c{c} -d{options.Seconds}s` (closed loop, throughput at saturation), then `-t1 -c1 -d{options.ProbeSeconds}s` (one connection, no queueing: the proxy's own latency); POST of {options.BodyBytes} bytes with the service token, keep-alive; any non-2xx answer or socket error fails the run");
         sb.AppendLine(ic, $"- upstream: one instance of `OpenEas.Bench.dll upstream` (Kestrel, reads the body, answers 200 `ok`) deployed as an OpenEAS service; all rows hit that same process");
         sb.AppendLine(ic, $"- procedure: warm-up at c={c}: OpenEAS and YARP {options.DotnetWarmupSeconds} s each, direct and nginx 5 s each; then {options.Rounds} interleaved rounds (direct, nginx, YARP, OpenEAS, …); medians over rounds");
         sb.AppendLine("- layout: no pinning (`taskset` not used): wrk (1 thread), the proxy under test and the upstream shared both cores, the same way for every row; the idle proxies stayed up");
         sb.AppendLine("- CPU columns: user+system CPU time of the proxy's process(es) (nginx: master+worker) and of the upstream during the c=" + c.ToString(ic) + " run, divided by the requests served; \"machine busy\" is all cores' busy time over the run's wall time (2.00 = both cores full); \"others\" is that minus the proxy, the upstream and wrk: the cores taken by anything else running (other builds and tests, the eas server's background work)");
-        if (!string.IsNullOrWhiteSpace(options.Note))
-        {
-            sb.AppendLine(ic, $"- note: {options.Note}");
-        }
+        ResultsFile.AppendNote(sb, options.Note);
 
         sb.AppendLine();
         sb.AppendLine(ic, $"| target | RPS c={c} | p50 ms c={c} | p99 ms c={c} | p50 ms c=1 | p99 ms c=1 | proxy CPU µs/req | upstream CPU µs/req | machine busy (cores) | others (cores) |");
@@ -261,6 +256,4 @@ internal static class GatewayScenario
         sb.AppendLine(".");
         return sb.ToString().TrimEnd('\n');
     }
-
-    private static string Fmt(double? v) => v is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
 }

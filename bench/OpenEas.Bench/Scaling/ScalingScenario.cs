@@ -196,17 +196,12 @@ internal static class ScalingScenario
 
         var sb = new StringBuilder();
         sb.AppendLine(SectionTitle).AppendLine();
-        sb.AppendLine(ic, $"- command: `{options.CommandLine}` (or `bench/scaling/run.sh`)");
-        sb.AppendLine(ic, $"- commit: `{RepoPaths.GitCommit(root)}`, date: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        sb.AppendLine(ic, $"- machine: nproc {Machine.Cores}, {Machine.CpuModel()}; load average (1 min) {Fmt(loadBefore)} before, {Fmt(loadAfter)} after");
+        ResultsFile.AppendRun(sb, options.CommandLine, root, loadBefore, loadAfter);
         sb.AppendLine(ic, $"- profile (open loop, latency from each call's intended start): {string.Join(" → ", phases.Select(p => $"{p.Rate:0} calls/s for {p.Length.TotalSeconds:0} s"))}");
         sb.AppendLine("- service: `service_time.py` (50 ms per call), `rpc.max_concurrency: 2` (≈ 40 calls/s per instance), the rest queued by the gateway");
         sb.AppendLine(ic, $"- autoscaler: qps {TargetQps:0}/instance, min 1, max 8, `behavior.stableWindowSeconds: 20` (panic window 2 s), `scaleDown.stabilizationWindowSeconds: 10`");
         sb.AppendLine(ic, $"- baseline: a fixed fleet of {peak} instance(s) (the peak rate ÷ the autoscaler's qps target per instance), same profile, right after");
-        if (!string.IsNullOrWhiteSpace(options.Note))
-        {
-            sb.AppendLine(ic, $"- note: {options.Note}");
-        }
+        ResultsFile.AppendNote(sb, options.Note);
 
         sb.AppendLine();
         sb.AppendLine("| | autoscaled | fixed fleet for peak |");
@@ -242,6 +237,4 @@ internal static class ScalingScenario
     private static double Median(List<double> values) => values.Count == 0 ? 0 : Stats.Of(values).Median;
 
     private static string Range(List<int> values) => values.Count == 0 ? "-" : $"{values.Min()}–{values.Max()}";
-
-    private static string Fmt(double? v) => v is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
 }

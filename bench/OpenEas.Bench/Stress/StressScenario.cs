@@ -199,17 +199,12 @@ internal static class StressScenario
         var c = options.Connections;
         var sb = new StringBuilder();
         sb.AppendLine(SectionTitle).AppendLine();
-        sb.AppendLine(ic, $"- command: `{options.CommandLine}`");
-        sb.AppendLine(ic, $"- commit: `{RepoPaths.GitCommit(root)}`, date: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        sb.AppendLine(ic, $"- machine: nproc {Machine.Cores}, {Machine.CpuModel()}; load average (1 min) {Fmt(loadBefore)} before, {Fmt(loadAfter)} after");
+        ResultsFile.AppendRun(sb, options.CommandLine, root, loadBefore, loadAfter);
         sb.AppendLine(ic, $"- target: one OpenEAS server, one service whose instance is `OpenEas.Bench.dll upstream` (Kestrel, answers 200 `ok`); both generators call `/api/predict/<svc>` through the gateway with the service token, POST of {options.BodyBytes} bytes, keep-alive");
         sb.AppendLine(ic, $"- layout: each generator pinned to core {options.Core} (`taskset -c {options.Core}`); the eas server and the upstream not pinned (they share both cores, the same way for both generators)");
         sb.AppendLine(ic, $"- procedure: warm-up {options.Warmup} s of wrk and 5 s of eas bench; {options.Rounds} interleaved rounds of `wrk -t1 -c{c} -d{options.Seconds}s` and `eas bench --concurrency {c} --duration {options.Seconds}s` (closed loop, max RPS); medians; then `eas bench --rps R --connections {c}` (open loop) for {options.Seconds} s at R = {Goal:0.0}× and {LowShare:0.0}× wrk's median");
         sb.AppendLine("- generator CPU: wrk's user+system time from the shell's `times`; eas bench's own `processCpuSeconds` (its process's CPU over the run, start-up excluded), over the run's wall time");
-        if (!string.IsNullOrWhiteSpace(options.Note))
-        {
-            sb.AppendLine(ic, $"- note: {options.Note}");
-        }
+        ResultsFile.AppendNote(sb, options.Note);
 
         sb.AppendLine();
         sb.AppendLine("| generator | mode | RPS (median) | p50 ms | p99 ms | errors | generator CPU (cores) |");
@@ -237,6 +232,4 @@ internal static class StressScenario
         sb.AppendLine(ic, $"Rounds (RPS): wrk {string.Join(", ", wrk.Select(s => s.Rps.ToString("0", ic)))}; eas bench {string.Join(", ", eas.Select(s => s.Rps.ToString("0", ic)))}.");
         return sb.ToString().TrimEnd('\n');
     }
-
-    private static string Fmt(double? v) => v is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
 }

@@ -15,6 +15,19 @@ public enum RampVerdict
     ThroughputFlat,
 }
 
+/// <summary>What the ramp does after a step.</summary>
+public enum RampNext
+{
+    /// <summary>The step passed: raise the rate.</summary>
+    Raise,
+
+    /// <summary>The step failed for the first time: run the same rate once more before calling it the limit.</summary>
+    Confirm,
+
+    /// <summary>The step failed again at the same rate: the limit is found.</summary>
+    Stop,
+}
+
 /// <summary>The ramp's stop decision: a pure function of what a step observed and the limits.</summary>
 public static class RampDecision
 {
@@ -38,6 +51,14 @@ public static class RampDecision
 
         return step.AchievedQps < limits.MinThroughputShare * step.OfferedQps ? RampVerdict.ThroughputFlat : RampVerdict.Pass;
     }
+
+    /// <summary>
+    /// What follows a step. A failure is confirmed by running the same rate once more: a single hiccup of the machine
+    /// (a pause of the caller, a page fault storm) makes one step fail below the real limit, while at the limit the repeat
+    /// fails too (the backlog the first run left is still there).
+    /// </summary>
+    public static RampNext Next(RampVerdict verdict, bool confirming) =>
+        verdict == RampVerdict.Pass ? RampNext.Raise : confirming ? RampNext.Stop : RampNext.Confirm;
 
     /// <summary>The verdict in words, for the report.</summary>
     public static string Describe(RampVerdict verdict, StepObservation step, RampLimits limits)

@@ -34,6 +34,9 @@ public sealed class StressRunner : IDisposable
     private volatile bool _abandoning;
     private double _offered;
 
+    /// <summary>Open loop: every call intended before this elapsed time (ticks) has been launched.</summary>
+    private long _launchedThrough;
+
     /// <param name="http">A handler to call through; by default a <see cref="SocketsHttpHandler"/> sized for the plan.</param>
     public StressRunner(StressPlan plan, HttpMessageHandler? http = null, TimeProvider? time = null)
     {
@@ -154,6 +157,8 @@ public sealed class StressRunner : IDisposable
     {
         var ramp = _plan.Ramp;
         var stepIndex = 0;
+        var rateIndex = 0;
+        var confirming = false;
         var rate = _plan.Mode == StressMode.Ramp ? ramp!.Start : _plan.Rate;
         var phaseLength = _plan.Mode == StressMode.Ramp ? ramp!.Every : _plan.Duration;
         var phaseStart = TimeSpan.Zero;
@@ -182,6 +187,8 @@ public sealed class StressRunner : IDisposable
                 index++;
             }
 
+            Volatile.Write(ref _launchedThrough, (now < phaseEnd ? now : phaseEnd).Ticks);
+
             if (now >= phaseEnd)
             {
                 if (phaseEnd >= _plan.Duration)
@@ -192,6 +199,7 @@ public sealed class StressRunner : IDisposable
                 // A ramp step ended: judge it, then raise the rate.
                 var observed = _recorder.CloseStep(rate, phaseLength);
                 var verdict = RampDecision.Decide(observed, _limits);
+                var then = RampDecision.Next(verdict, confirming);
                 var step = new StressStep
                 {
                     Index = stepIndex,
@@ -200,7 +208,7 @@ public sealed class StressRunner : IDisposable
                     Ok = observed.Ok,
                     Errors = observed.Errors,
                     P99Ms = observed.P99Ms,
-                    Verdict = RampDecision.Describe(verdict, observed, _limits),
+                    Verdict = RampDecision.Describe(verdict, observed, _limits) + (then == RampNext.Confirm ? "; confirming" : ""),
                 };
                 lock (_gate)
                 {
@@ -208,13 +216,19 @@ public sealed class StressRunner : IDisposable
                 }
 
                 OnStep?.Invoke(step);
-                if (verdict != RampVerdict.Pass)
+                if (then == RampNext.Stop)
                 {
                     return "limit found: " + step.Verdict;
                 }
 
                 stepIndex++;
-                rate = ramp!.RateOf(stepIndex);
+                confirming = then == RampNext.Confirm;
+                if (then == RampNext.Raise)
+                {
+                    rateIndex++;
+                }
+
+                rate = ramp!.RateOf(rateIndex);
                 Volatile.Write(ref _offered, rate);
                 phaseStart = phaseEnd;
                 index = 0;
@@ -376,6 +390,21 @@ public sealed class StressRunner : IDisposable
             catch (OperationCanceledException)
             {
                 return;
+            }
+
+            // A sender running late (a busy machine) still owes calls intended for second t: close it once they are out.
+            var end = TimeSpan.FromSeconds(t + 1).Ticks;
+            while (_plan.Mode != StressMode.Concurrency && Volatile.Read(ref _launchedThrough) < end && !ct.IsCancellationRequested
+                   && _time.GetElapsedTime(_started) < TimeSpan.FromSeconds(t + 2))
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(1), _time, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
 
             CloseSecond(t, start, 1);

@@ -272,7 +272,7 @@ public sealed class Reconciler : BackgroundService
             }
         }
 
-        var rooms = Rooms(now);
+        var rooms = Rooms(now, settle: true);
         foreach (var service in services)
         {
             ReconcileService(service, now, rooms);
@@ -288,9 +288,9 @@ public sealed class Reconciler : BackgroundService
     /// <summary>
     /// Every group's room now: <c>public</c> is this host; dedicated groups offer what they declare, less what a
     /// preemption reclaimed (until it comes back). Instances under a preemption notice are not counted: the
-    /// reclaimed capacity is theirs.
+    /// reclaimed capacity is theirs. A pass (<paramref name="settle"/>) also clears reclaims that have ended.
     /// </summary>
-    private Dictionary<string, GroupRoom> Rooms(DateTimeOffset now)
+    private Dictionary<string, GroupRoom> Rooms(DateTimeOffset now, bool settle)
     {
         var rooms = new Dictionary<string, GroupRoom>(StringComparer.Ordinal)
         {
@@ -306,7 +306,7 @@ public sealed class Reconciler : BackgroundService
                 {
                     reclaimed = new ResourceAmount(g.ReclaimedCpu, g.ReclaimedMemoryMb, g.ReclaimedGpu);
                 }
-                else
+                else if (settle)
                 {
                     _store.UpdateResourceGroup(g with { ReclaimedCpu = 0, ReclaimedMemoryMb = 0, ReclaimedGpu = 0, ReclaimedUntil = null });
                     ReconcilerLog.CapacityBack(_logger, g.Name);
@@ -332,7 +332,7 @@ public sealed class Reconciler : BackgroundService
     /// <summary>What the resource groups hold now, for the API: (room, instances placed there).</summary>
     public IReadOnlyDictionary<string, (GroupRoom Room, List<InstanceInfo> Instances)> ResourceUsage()
     {
-        var rooms = Rooms(_time.GetUtcNow());
+        var rooms = Rooms(_time.GetUtcNow(), settle: false);
         var result = new Dictionary<string, (GroupRoom, List<InstanceInfo>)>(StringComparer.Ordinal);
         var placed = _agents.Values.Where(a => !a.Done && a.Group.Length > 0).Select(a => a.Service).Distinct(StringComparer.Ordinal)
             .SelectMany(Instances).ToList();

@@ -14,10 +14,6 @@ public readonly record struct ResourceAmount(double Cpu, long MemoryMb, int Gpu)
     /// <summary>True when <paramref name="need"/> fits in this amount (a little float slack on cores).</summary>
     public bool Holds(ResourceAmount need) => need.Cpu <= Cpu + 1e-9 && need.MemoryMb <= MemoryMb && need.Gpu <= Gpu;
 
-    public ResourceAmount Add(ResourceAmount other) => this + other;
-
-    public ResourceAmount Subtract(ResourceAmount other) => this - other;
-
     public override string ToString() => Gpu > 0
         ? string.Create(CultureInfo.InvariantCulture, $"cpu {Cpu:0.##}, memory {MemoryMb} MB, gpu {Gpu}")
         : string.Create(CultureInfo.InvariantCulture, $"cpu {Cpu:0.##}, memory {MemoryMb} MB");

@@ -35,9 +35,9 @@ public sealed class ProcessRuntime : IInstanceRuntime
                 "the process runtime runs a program: give script or command (image-only deployments need the podman runtime)"));
         }
 
-        if (spec.Main is null && spec.Processor is not null)
+        if (spec.Main is null && spec.Processor is { } processor)
         {
-            issues.Add(new SpecIssue("processor", "processor deployments are not available in this build yet; deploy a program with containers[0].script"));
+            issues.AddRange(ProcessorLaunch.Validate(processor));
         }
 
         for (var i = 0; i < spec.Storage.Count; i++)
@@ -73,7 +73,9 @@ public sealed class ProcessRuntime : IInstanceRuntime
 
     public IInstanceHandle Start(InstanceLaunch launch)
     {
-        var main = launch.Spec.Main ?? throw new InstanceStartException("the spec has no program to run (containers[0])");
+        var main = launch.Spec.Main
+            ?? (launch.Spec.Processor is not null ? new ContainerSpec { Command = ProcessorLaunch.Command(launch, _dataDir) } : null)
+            ?? throw new InstanceStartException("the spec has no program to run (containers[0])");
         var dir = launch.Directory;
         var logPath = LogPath(dir);
         try

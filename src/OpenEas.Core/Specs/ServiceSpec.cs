@@ -166,6 +166,8 @@ public sealed record RpcSpec
     /// </summary>
     public int KeepaliveMs { get; init; } = 600_000;
     public bool Batching { get; init; }
+    /// <summary><c>batching: "auto"</c>: the processor measures its layout and batch size at start.</summary>
+    public bool BatchingAuto { get; init; }
     public int MaxBatchSize { get; init; } = 16;
     public int MaxBatchTimeoutMs { get; init; } = 50;
     public int MaxQueueSize { get; init; } = 64;

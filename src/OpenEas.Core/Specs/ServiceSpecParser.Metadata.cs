@@ -202,7 +202,22 @@ public static partial class ServiceSpecParser
         r.WarnUnknown(rpc, "metadata.rpc", RpcKeys);
         const string P = "metadata.rpc.";
         var keepalive = r.Integer(rpc["keepalive"], P + "keepalive", 1, int.MaxValue, "an integer number of ms > 0");
-        var batching = r.Bool(rpc["batching"], P + "batching");
+        // "auto" (OpenEAS): the processor measures whether batching pays and how large batches should be.
+        var batchingAuto = rpc["batching"] is JsonValue v && v.TryGetValue<string>(out var mode) && mode == "auto";
+        bool? batching;
+        if (batchingAuto)
+        {
+            batching = true;
+        }
+        else if (rpc["batching"] is JsonValue text && text.GetValueKind() == System.Text.Json.JsonValueKind.String)
+        {
+            r.Error(P + "batching", $"must be true, false or \"auto\", got \"{text}\"");
+            batching = null;
+        }
+        else
+        {
+            batching = r.Bool(rpc["batching"], P + "batching");
+        }
         var maxBatchSize = r.Integer(rpc["max_batch_size"], P + "max_batch_size", 1, int.MaxValue, "an integer >= 1");
         var maxBatchTimeout = r.Integer(rpc["max_batch_timeout"], P + "max_batch_timeout", 0, int.MaxValue, "an integer number of ms >= 0");
         var maxQueueSize = r.Integer(rpc["max_queue_size"], P + "max_queue_size", 1, int.MaxValue, "an integer >= 1");
@@ -217,6 +232,7 @@ public static partial class ServiceSpecParser
         {
             KeepaliveMs = (int)(keepalive ?? defaults.KeepaliveMs),
             Batching = batching ?? defaults.Batching,
+            BatchingAuto = batchingAuto,
             MaxBatchSize = (int)(maxBatchSize ?? defaults.MaxBatchSize),
             MaxBatchTimeoutMs = (int)(maxBatchTimeout ?? defaults.MaxBatchTimeoutMs),
             MaxQueueSize = (int)(maxQueueSize ?? defaults.MaxQueueSize),

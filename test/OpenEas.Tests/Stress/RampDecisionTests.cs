@@ -30,4 +30,15 @@ public class RampDecisionTests
         var slow = new StepObservation(100, 100, 1000, 0, 812.5);
         Assert.Equal("p99 812.5 ms > SLO 500 ms", RampDecision.Describe(RampDecision.Decide(slow, Limits), slow, Limits));
     }
+
+    [Theory]
+    [InlineData(RampVerdict.Pass, false, RampNext.Raise)]
+    [InlineData(RampVerdict.Pass, true, RampNext.Raise)]               // a confirmed pass goes on raising
+    [InlineData(RampVerdict.TooManyErrors, false, RampNext.Confirm)]   // one failure is repeated at the same rate
+    [InlineData(RampVerdict.P99OverSlo, false, RampNext.Confirm)]
+    [InlineData(RampVerdict.ThroughputFlat, false, RampNext.Confirm)]
+    [InlineData(RampVerdict.TooManyErrors, true, RampNext.Stop)]       // failing again is the limit
+    [InlineData(RampVerdict.ThroughputFlat, true, RampNext.Stop)]
+    public void A_failed_step_is_confirmed_once_before_the_ramp_stops(RampVerdict verdict, bool confirming, RampNext expected) =>
+        Assert.Equal(expected, RampDecision.Next(verdict, confirming));
 }

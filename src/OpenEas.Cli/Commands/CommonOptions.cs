@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OpenEas.Client;
 
 namespace OpenEas.Cli.Commands;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using OpenEas.Cli;
+using OpenEas.Client;
 
 namespace OpenEas.Tests.Cli;
 

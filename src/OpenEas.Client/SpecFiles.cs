@@ -1,10 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace OpenEas.Cli;
+namespace OpenEas.Client;
 
-/// <summary>What the CLI does to a spec file before sending it.</summary>
-internal static class SpecFiles
+/// <summary>What the CLI (and the console's examples) do to a spec file before sending it.</summary>
+public static class SpecFiles
 {
     /// <summary>
     /// Makes relative <c>storage[].local.path</c> values and a relative local <c>model_path</c> (no <c>scheme://</c>)

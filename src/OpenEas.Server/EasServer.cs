@@ -102,6 +102,10 @@ public sealed class EasServer : IAsyncDisposable
         builder.Services.AddSingleton<Core.Alerts.AlertManager>();
         builder.Services.AddSingleton<Gateway.Logging.AccessLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Gateway.Logging.AccessLog>());
+        builder.Services.AddSingleton<Core.Queue.IQueueStore>(_ => new Core.Queue.SqliteQueueStore(Path.Combine(dataDir, "queues", "queue.db")));
+        builder.Services.AddSingleton<Gateway.Queue.QueueGateway>();
+        builder.Services.AddSingleton<Core.Queue.QueueDispatcher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Queue.QueueDispatcher>());
         builder.Services.AddSingleton<PredictGateway>();
         builder.Services.AddSingleton<DebugCaller>();
         builder.Services.AddSingleton<Jobs.StressJobs>();
@@ -112,6 +116,7 @@ public sealed class EasServer : IAsyncDisposable
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWebSockets(); // the queue's watch call
         PredictGateway.Map(app);
         ControlApi.Map(app, token);
         app.MapGet("/healthz", () => Results.Text("ok"));

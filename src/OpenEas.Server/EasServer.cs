@@ -110,6 +110,8 @@ public sealed class EasServer : IAsyncDisposable
         builder.Services.AddSingleton<DebugCaller>();
         builder.Services.AddSingleton<Jobs.StressJobs>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Jobs.StressJobs>());
+        builder.Services.AddSingleton<Jobs.BatchJobs>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Jobs.BatchJobs>());
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, EasJsonContext.Default));
 
@@ -125,7 +127,7 @@ public sealed class EasServer : IAsyncDisposable
         await app.StartAsync(ct).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var endpoint = address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/');
-        core.PublicEndpoint = endpoint;
+        core.MarkListening(endpoint);
         return new EasServer(app, endpoint, token, generated);
     }
 

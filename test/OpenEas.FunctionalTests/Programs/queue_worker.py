@@ -1,11 +1,15 @@
 """A test program for async services: an ordinary sync HTTP program the queue dispatcher feeds.
 
 POST body "poison..." kills the process (as a crashing model would), "fail..." answers 500, "slow:N" waits N
-seconds; anything else answers "done:" + body. Standard library only. Listens on $PORT.
+seconds; anything else answers "done:" + body. With $CALL_LOG set, each call's body is appended to that file
+(one line per call), so a test can count calls. Standard library only. Listens on $PORT.
 """
 import os
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+CALL_LOG = os.environ.get("CALL_LOG")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -25,6 +29,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if CALL_LOG:
+            with open(CALL_LOG, "ab") as log:
+                log.write(body + b"\n")
         if body.startswith(b"poison"):
             os._exit(3)
         if body.startswith(b"fail"):

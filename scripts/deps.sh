@@ -12,6 +12,9 @@ command -v flock >/dev/null 2>&1 || need+=(util-linux)
 /usr/bin/python3 -c 'import prometheus_client.parser' >/dev/null 2>&1 || need+=(python3-prometheus-client)
 # Headless Chromium renders the stress report in the functional tests (StressTests).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The queue's cluster backend (Redis Streams) is tested and benchmarked against a real redis-server (started by the tests).
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v redis-benchmark >/dev/null 2>&1 || need+=(redis-tools)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

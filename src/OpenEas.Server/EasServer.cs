@@ -102,7 +102,11 @@ public sealed class EasServer : IAsyncDisposable
         builder.Services.AddSingleton<Core.Alerts.AlertManager>();
         builder.Services.AddSingleton<Gateway.Logging.AccessLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Gateway.Logging.AccessLog>());
-        builder.Services.AddSingleton<Core.Queue.IQueueStore>(_ => new Core.Queue.SqliteQueueStore(Path.Combine(dataDir, "queues", "queue.db")));
+        // The queue store is opened now, so a bad --queue stops the start with a message naming it.
+        Core.Queue.IQueueStore queues = string.IsNullOrEmpty(options.Queue)
+            ? new Core.Queue.SqliteQueueStore(Path.Combine(dataDir, "queues", "queue.db"))
+            : Core.Queue.RedisQueueStore.Connect(options.Queue);
+        builder.Services.AddSingleton(_ => queues); // a factory, so the container disposes it at shutdown
         builder.Services.AddSingleton<Gateway.Queue.QueueGateway>();
         builder.Services.AddSingleton<Core.Queue.QueueDispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Queue.QueueDispatcher>());

@@ -8,8 +8,11 @@ using OpenEas.FunctionalTests.Infrastructure;
 
 namespace OpenEas.FunctionalTests;
 
-/// <summary>The EAS queue protocol of an async service, call by call, against a real server and its SQLite queue.</summary>
-public class QueueTests
+/// <summary>
+/// The EAS queue protocol of an async service, call by call, against a real server; run once per queue backend
+/// (<see cref="SqliteQueueTests"/>, <see cref="RedisQueueTests"/>), which must behave the same.
+/// </summary>
+public abstract class QueueTests
 {
     private const string Protobuf = "application/vnd.google.protobuf";
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(90);
@@ -27,7 +30,7 @@ public class QueueTests
     [Fact]
     public async Task Put_get_search_attributes_commit_delete_and_truncate_answer_in_EAS_shapes()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await StartServerAsync();
         await server.Client.CreateServiceAsync(WorkerSpec("q1", 0));
         var token = (await server.Client.DescribeServiceAsync("q1")).AccessToken;
         using var http = new HttpClient();
@@ -118,7 +121,7 @@ public class QueueTests
     [Fact]
     public async Task A_full_queue_answers_429_and_a_too_large_entry_413_with_clear_messages()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await StartServerAsync();
         await server.Client.CreateServiceAsync(WorkerSpec("q2", 0, """{ "max_length": 2, "max_payload_size_kb": 1 }"""));
         var token = (await server.Client.DescribeServiceAsync("q2")).AccessToken;
         using var queue = new QueueClient(server.Endpoint, "q2", token);
@@ -148,7 +151,7 @@ public class QueueTests
     [Fact]
     public async Task A_watch_with_window_2_never_holds_more_than_2_uncommitted()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await StartServerAsync();
         await server.Client.CreateServiceAsync(WorkerSpec("q3", 0));
         var token = (await server.Client.DescribeServiceAsync("q3")).AccessToken;
         using var queue = new QueueClient(server.Endpoint, "q3", token);
@@ -203,7 +206,7 @@ public class QueueTests
     [Fact]
     public async Task The_dispatcher_feeds_instances_and_puts_each_answer_or_error_into_the_sink_by_requestId()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await StartServerAsync();
         await server.Client.CreateServiceAsync(WorkerSpec("q4", 2, """{ "window": 2 }"""));
         await server.WaitForStatusAsync("q4", "Running", 2, 90);
         var token = (await server.Client.DescribeServiceAsync("q4")).AccessToken;
@@ -248,7 +251,7 @@ public class QueueTests
     [Fact]
     public async Task An_item_that_kills_its_instance_goes_to_the_sink_as_an_error_after_max_delivery()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await StartServerAsync();
         await server.Client.CreateServiceAsync(WorkerSpec("q5", 2, """{ "window": 1, "max_delivery": 2 }"""));
         await server.WaitForStatusAsync("q5", "Running", 2, 90);
         var token = (await server.Client.DescribeServiceAsync("q5")).AccessToken;
@@ -272,7 +275,7 @@ public class QueueTests
     [Fact]
     public async Task Backlog_scales_an_async_service_from_zero_and_back_to_zero()
     {
-        await using var server = await TestServer.StartAsync();
+        await using var server = await StartServerAsync();
         await server.Client.CreateServiceAsync(WorkerSpec("q6", 0, """{ "window": 1 }""", """
             , "autoscaler": { "min": 0, "max": 2, "scaleStrategies": [{ "metricName": "backlog", "threshold": 4 }],
                               "behavior": { "scaleDown": { "stabilizationWindowSeconds": 0 }, "onZero": { "scaleDownGracePeriodSeconds": 2 } } }
@@ -297,6 +300,11 @@ public class QueueTests
         var events = await server.Client.ListEventsAsync("q6");
         Assert.Contains(events, e => e.Message.Contains("backlog", StringComparison.Ordinal) || e.Message.Contains("traffic arrived", StringComparison.Ordinal));
     }
+
+    /// <summary>The queue backend under test: null for the embedded SQLite store, else <c>redis://…</c>.</summary>
+    protected abstract string? QueueUrl { get; }
+
+    private Task<TestServer> StartServerAsync() => TestServer.StartAsync(configure: o => o.Queue = QueueUrl);
 
     private static async Task<bool> Attempt(Func<Task> call)
     {
@@ -335,4 +343,16 @@ public class QueueTests
         Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
         return JsonSerializer.Deserialize<Dictionary<string, string>>(await response.Content.ReadAsStringAsync())!;
     }
+}
+
+/// <summary>The queue suite against the embedded store (SQLite, WAL, group commit).</summary>
+public sealed class SqliteQueueTests : QueueTests
+{
+    protected override string? QueueUrl => null;
+}
+
+/// <summary>The queue suite against the cluster store (Redis Streams on a real redis-server with appendfsync always).</summary>
+public sealed class RedisQueueTests(RedisServer redis) : QueueTests, IClassFixture<RedisServer>
+{
+    protected override string? QueueUrl => redis.Url;
 }

@@ -43,9 +43,11 @@ public sealed class SqliteQueueStore : IQueueStore
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = FULL;
             CREATE TABLE IF NOT EXISTS queues (name TEXT PRIMARY KEY, last_index INTEGER NOT NULL) WITHOUT ROWID;
+            -- A rowid table: entries are appended at its end (payloads of KBs would split a WITHOUT ROWID b-tree's pages).
             CREATE TABLE IF NOT EXISTS entries (
-                queue TEXT NOT NULL, idx INTEGER NOT NULL, request_id TEXT, tags BLOB, data BLOB NOT NULL,
-                deliveries INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (queue, idx)) WITHOUT ROWID;
+                id INTEGER PRIMARY KEY, queue TEXT NOT NULL, idx INTEGER NOT NULL, request_id TEXT, tags BLOB, data BLOB NOT NULL,
+                deliveries INTEGER NOT NULL DEFAULT 0);
+            CREATE UNIQUE INDEX IF NOT EXISTS entries_index ON entries (queue, idx);
             CREATE INDEX IF NOT EXISTS entries_request ON entries (queue, request_id) WHERE request_id IS NOT NULL;
             """);
         Load();

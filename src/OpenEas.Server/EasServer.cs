@@ -53,7 +53,12 @@ public sealed class EasServer : IAsyncDisposable
         Directory.CreateDirectory(dataDir);
         var (token, generated) = global::OpenEas.Server.AdminToken.Resolve(options.AdminToken, dataDir);
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "OpenEas.Server", ContentRootPath = dataDir });
+        // No reloading of appsettings.json on change: its file watcher covers the whole data directory and would wake on every
+        // write of the queue's, the metrics' and the state's databases and of the instances' logs.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = "OpenEas.Server", ContentRootPath = dataDir, Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(options.LogLevel);

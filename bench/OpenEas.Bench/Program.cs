@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using OpenEas.Bench.ColdStart;
 using OpenEas.Bench.Gateway;
 using OpenEas.Bench.Infrastructure;
+using OpenEas.Bench.Queue;
 using OpenEas.Bench.Stress;
 
 namespace OpenEas.Bench;
@@ -16,6 +17,8 @@ internal static class Program
                                                                           [--connections N] [--write bench/RESULTS.md] [--note TEXT]
                dotnet run --project bench/OpenEas.Bench -c Release -- stress [--rounds N] [--duration S] [--warmup S] [--connections N]
                                                                          [--core N] [--write bench/RESULTS.md] [--note TEXT]
+               dotnet run --project bench/OpenEas.Bench -c Release -- queue [--rounds N] [--duration S] [--probe S] [--warmup S] [--connections N]
+                                                                        [--items N] [--latency-items N] [--write bench/RESULTS.md] [--note TEXT]
                dotnet OpenEas.Bench.dll upstream --port P
                dotnet OpenEas.Bench.dll yarp --port P --to http://127.0.0.1:U/
 
@@ -36,6 +39,16 @@ internal static class Program
             --warmup      seconds of wrk warm-up first, 0-120 (default 15)
             --connections connections of both generators, 1-1000 (default 64)
             --core        the core both generators are pinned to (default 1)
+          queue       durable 1 KB puts/s into OpenEAS's embedded queue and its Redis backend (wrk over HTTP) against redis-benchmark
+                      XADD on a redis-server with appendfsync always, then put → result latency (needs wrk, redis-server and
+                      redis-tools: bench/queue/run.sh installs them)
+            --rounds        interleaved rounds, 1-15 (default 3)
+            --duration      seconds of each OpenEAS put run, 3-60 (default 10)
+            --probe         seconds of each one-connection run, 1-60 (default 5)
+            --warmup        seconds of warm-up puts per OpenEAS server, 0-120 (default 10)
+            --connections   connections of both generators, 1-256 (default 32)
+            --items         XADDs per redis-benchmark run, 1000-10000000 (default 200000)
+            --latency-items put → result samples per backend, 10-10000 (default 300)
           upstream    the gateway scenario's fast upstream: answers every request 200 "ok" after reading its body
           yarp        the gateway scenario's bare YARP IHttpForwarder app
           --write     also replace the scenario's section of this markdown file
@@ -68,6 +81,7 @@ internal static class Program
                 "coldstart" => await ColdStartScenario.RunAsync(ParseColdStart(args), cts.Token),
                 "gateway" => await GatewayScenario.RunAsync(ParseGateway(args), cts.Token),
                 "stress" => await StressScenario.RunAsync(ParseStress(args), cts.Token),
+                "queue" => await QueueScenario.RunAsync(ParseQueue(args), cts.Token),
                 "upstream" => await UpstreamApp.RunAsync(Int(Option(args, "--port"), "--port", 1, 65535), cts.Token),
                 "yarp" => await YarpApp.RunAsync(Int(Option(args, "--port"), "--port", 1, 65535), Option(args, "--to"), cts.Token),
                 _ => throw new ArgumentException($"unknown scenario '{args[0]}'"),
@@ -114,6 +128,14 @@ internal static class Program
         var core = a.Int("--core", 1, 0, Environment.ProcessorCount - 1);
         return new StressBenchOptions(a.Int("--rounds", 3, 1, 15), a.Int("--duration", 10, 3, 60), a.Int("--warmup", 15, 0, 120),
             a.Int("--connections", 64, 1, 1000), 2048, core.ToString(CultureInfo.InvariantCulture), a.Text("--write"), a.Text("--note"), a.Command);
+    }
+
+    private static QueueBenchOptions ParseQueue(string[] args)
+    {
+        var a = new BenchArgs(args, "--rounds", "--duration", "--probe", "--warmup", "--connections", "--items", "--latency-items", "--write", "--note");
+        return new QueueBenchOptions(a.Int("--rounds", 3, 1, 15), a.Int("--duration", 10, 3, 60), a.Int("--probe", 5, 1, 60), a.Int("--warmup", 10, 0, 120),
+            a.Int("--connections", 32, 1, 256), a.Int("--items", 200_000, 1000, 10_000_000), a.Int("--latency-items", 300, 10, 10_000),
+            a.Text("--write"), a.Text("--note"), a.Command);
     }
 
     /// <summary>The value after <paramref name="name"/> (the helper modes take only named options).</summary>

@@ -33,7 +33,8 @@ internal sealed partial class EasServerProcess : IAsyncDisposable
     /// Builds the CLI if needed (<c>./eas --help</c>), then starts <c>dotnet .build/eas/eas.dll server</c>
     /// directly, so the launcher's staleness check and its bash are not part of what runs.
     /// </summary>
-    public static async Task<EasServerProcess> StartAsync(string repoRoot, CancellationToken ct)
+    /// <param name="extraArgs">More <c>eas server</c> options (e.g. <c>--queue redis://…</c>).</param>
+    public static async Task<EasServerProcess> StartAsync(string repoRoot, CancellationToken ct, params string[] extraArgs)
     {
         var launcher = Path.Combine(repoRoot, "eas");
         if (RepoPaths.Run(repoRoot, launcher, "--help") is null)
@@ -53,7 +54,7 @@ internal sealed partial class EasServerProcess : IAsyncDisposable
         ChildProcess process;
         try
         {
-            process = ChildProcess.Start("eas server", "dotnet", [dll, "server", "--listen", "127.0.0.1:0", "--data", dataDir.FullName],
+            process = ChildProcess.Start("eas server", "dotnet", [dll, "server", "--listen", "127.0.0.1:0", "--data", dataDir.FullName, .. extraArgs],
                 repoRoot, new Dictionary<string, string?> { ["EAS_ADMIN_TOKEN"] = token, ["EAS_ENDPOINT"] = null }, StopTimeout,
                 line =>
                 {

@@ -250,7 +250,7 @@ public sealed class SqliteQueueStore : IQueueStore
         long removed = 0;
         foreach (var op in batch)
         {
-            if (op is RemoveOp or TruncateOp)
+            if (op is RemovalOp)
             {
                 removed += op.Result;
             }
@@ -428,7 +428,18 @@ public sealed class SqliteQueueStore : IQueueStore
         }
     }
 
-    private sealed class RemoveOp(QueueState state, long[] indexes) : Op(state)
+    /// <summary>An operation that removes entries: the counters drop by <see cref="Op.Result"/> once it is committed.</summary>
+    private abstract class RemovalOp(QueueState state) : Op(state)
+    {
+        public override void Committed()
+        {
+            Interlocked.Add(ref State.Length, -Result);
+            Interlocked.Add(ref State.Durable, -Result);
+            base.Committed();
+        }
+    }
+
+    private sealed class RemoveOp(QueueState state, long[] indexes) : RemovalOp(state)
     {
         public override void Apply(SqliteQueueStore store, SqliteTransaction tx)
         {
@@ -444,16 +455,9 @@ public sealed class SqliteQueueStore : IQueueStore
 
             Result = removed;
         }
-
-        public override void Committed()
-        {
-            Interlocked.Add(ref State.Length, -Result);
-            Interlocked.Add(ref State.Durable, -Result);
-            base.Committed();
-        }
     }
 
-    private sealed class TruncateOp(QueueState state, long below) : Op(state)
+    private sealed class TruncateOp(QueueState state, long below) : RemovalOp(state)
     {
         public override void Apply(SqliteQueueStore store, SqliteTransaction tx)
         {
@@ -463,13 +467,6 @@ public sealed class SqliteQueueStore : IQueueStore
             cmd.Parameters.AddWithValue("$q", State.Name);
             cmd.Parameters.AddWithValue("$i", below);
             Result = cmd.ExecuteNonQuery();
-        }
-
-        public override void Committed()
-        {
-            Interlocked.Add(ref State.Length, -Result);
-            Interlocked.Add(ref State.Durable, -Result);
-            base.Committed();
         }
     }
 

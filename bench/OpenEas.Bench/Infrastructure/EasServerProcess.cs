@@ -66,7 +66,7 @@ internal sealed partial class EasServerProcess : IAsyncDisposable
         }
         catch
         {
-            DeleteQuietly(dataDir);
+            TempDir.DeleteQuietly(dataDir);
             throw;
         }
 
@@ -87,7 +87,7 @@ internal sealed partial class EasServerProcess : IAsyncDisposable
         catch
         {
             await process.DisposeAsync();
-            DeleteQuietly(dataDir);
+            TempDir.DeleteQuietly(dataDir);
             throw;
         }
     }
@@ -103,21 +103,7 @@ internal sealed partial class EasServerProcess : IAsyncDisposable
         }
         finally
         {
-            DeleteQuietly(_dataDir);
-        }
-    }
-
-    private static void DeleteQuietly(DirectoryInfo dir)
-    {
-        try
-        {
-            dir.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
+            TempDir.DeleteQuietly(_dataDir);
         }
     }
 

@@ -86,25 +86,13 @@ internal static class QueueScenario
             }
 
             var report = Render(options, root, redis.Version, sides, xadds, store, loadBefore, Machine.LoadAverage1());
-            Console.WriteLine(report);
-            if (options.WritePath is { } path)
-            {
-                var full = Path.GetFullPath(path);
-                ResultsFile.ReplaceSection(full, SectionTitle, report);
-                Console.Error.WriteLine($"bench: wrote {full}");
-            }
+            ResultsFile.Publish(report, SectionTitle, options.WritePath);
 
             return 0;
         }
         finally
         {
-            try
-            {
-                work.Delete(recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            TempDir.DeleteQuietly(work);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.Versioning;
+using OpenEas.Bench.Infrastructure;
 using OpenEas.Core.Queue;
 
 namespace OpenEas.Bench.Queue;
@@ -44,7 +45,7 @@ internal static class StoreAlone
         }
         finally
         {
-            dir.Delete(recursive: true);
+            TempDir.DeleteQuietly(dir);
         }
     }
 }

@@ -15,7 +15,7 @@ namespace OpenEas.FunctionalTests;
 public abstract class QueueTests
 {
     private const string Protobuf = "application/vnd.google.protobuf";
-    private static readonly TimeSpan Long = TimeSpan.FromSeconds(90);
+    private protected static readonly TimeSpan Long = TimeSpan.FromSeconds(90);
 
     /// <summary>An async service running Programs/queue_worker.py.</summary>
     internal static string WorkerSpec(string name, int instances, string queue = "{}", string extra = "") => $$"""
@@ -306,7 +306,7 @@ public abstract class QueueTests
 
     private Task<TestServer> StartServerAsync() => TestServer.StartAsync(configure: o => o.Queue = QueueUrl);
 
-    private static async Task<bool> Attempt(Func<Task> call)
+    private protected static async Task<bool> Attempt(Func<Task> call)
     {
         try
         {
@@ -349,6 +349,33 @@ public abstract class QueueTests
 public sealed class SqliteQueueTests : QueueTests
 {
     protected override string? QueueUrl => null;
+
+    [Fact]
+    public async Task Truncation_gives_the_space_back_to_the_file_system()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.Client.CreateServiceAsync(WorkerSpec("qspace", 0));
+        var token = (await server.Client.DescribeServiceAsync("qspace")).AccessToken;
+        using var queue = new QueueClient(server.Endpoint, "qspace", token);
+        await Poll.UntilAsync(() => Attempt(() => queue.AttributesAsync()), ok => ok, Long, "the queue to be served");
+        var payload = new byte[64 * 1024];
+        long last = 0;
+        for (var i = 0; i < 300; i++)
+        {
+            last = (await queue.PutAsync(payload)).Index;
+        }
+
+        var db = Path.Combine(server.DataDir, "queues", "queue.db");
+        long Size() => new FileInfo(db).Length + (File.Exists(db + "-wal") ? new FileInfo(db + "-wal").Length : 0);
+        Assert.True(Size() > 15_000_000, $"300 puts of 64 KB take {Size()} bytes");
+
+        await queue.TruncateAsync(last + 1);
+        await Poll.UntilAsync(() => Task.FromResult(Size()), size => size < 2_000_000, TimeSpan.FromSeconds(60),
+            "the queue's files to shrink after the truncation");
+
+        // The indexes go on from where they were: freed space is not a reset.
+        Assert.Equal(last + 1, (await queue.PutAsync(payload)).Index);
+    }
 }
 
 /// <summary>The queue suite against the cluster store (Redis Streams on a real redis-server with appendfsync always).</summary>

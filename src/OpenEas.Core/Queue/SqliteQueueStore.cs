@@ -21,6 +21,12 @@ public sealed class SqliteQueueStore : IQueueStore
     /// <summary>Removed entries after which free pages are given back to the file system.</summary>
     private const long VacuumEvery = 50_000;
 
+    /// <summary>
+    /// Free pages (4 KB) given back per step: a step is one short transaction between batches, so puts arriving after a
+    /// large truncation wait for one step, not for all of the space to be given back.
+    /// </summary>
+    private const int VacuumPagesPerStep = 1024;
+
     private readonly string _readConnection;
     private readonly SqliteConnection _write;
     private readonly Channel<Op> _ops = Channel.CreateUnbounded<Op>(new UnboundedChannelOptions { SingleReader = true });
@@ -30,6 +36,8 @@ public sealed class SqliteQueueStore : IQueueStore
     private readonly SqliteCommand _delete;
     private readonly SqliteCommand _saveIndex;
     private long _removedSinceVacuum;
+    private bool _vacuumPending;
+    private volatile bool _stopping;
 
     public SqliteQueueStore(string path)
     {
@@ -166,6 +174,7 @@ public sealed class SqliteQueueStore : IQueueStore
 
     public async ValueTask DisposeAsync()
     {
+        _stopping = true;
         _ops.Writer.TryComplete();
         await Task.Run(_writer.Join).ConfigureAwait(false);
         _insert.Dispose();
@@ -182,8 +191,23 @@ public sealed class SqliteQueueStore : IQueueStore
         var batch = new List<Op>(MaxBatch);
         var touched = new HashSet<QueueState>();
         var reader = _ops.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        while (true)
         {
+            if (!reader.TryPeek(out _))
+            {
+                // Idle: give freed space back step by step; otherwise wait for work.
+                if (_vacuumPending && !_stopping)
+                {
+                    VacuumStep();
+                    continue;
+                }
+
+                if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+                {
+                    return;
+                }
+            }
+
             batch.Clear();
             touched.Clear();
             while (batch.Count < MaxBatch && reader.TryRead(out var op))
@@ -240,7 +264,12 @@ public sealed class SqliteQueueStore : IQueueStore
             if (vacuum || _removedSinceVacuum >= VacuumEvery)
             {
                 _removedSinceVacuum = 0;
-                TryVacuum();
+                _vacuumPending = true;
+            }
+
+            if (_vacuumPending)
+            {
+                VacuumStep();
             }
         }
     }
@@ -259,16 +288,29 @@ public sealed class SqliteQueueStore : IQueueStore
         return removed;
     }
 
-    /// <summary>Gives free pages back to the file system (retention and truncation free space, not just reuse it).</summary>
-    private void TryVacuum()
+    /// <summary>
+    /// Gives up to <see cref="VacuumPagesPerStep"/> free pages back to the file system (retention and truncation free space,
+    /// not just reuse it); once none are left, checkpoints the WAL and truncates it too.
+    /// </summary>
+    private void VacuumStep()
     {
         try
         {
-            Execute("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);");
+            Execute($"PRAGMA incremental_vacuum({VacuumPagesPerStep});");
+            using var cmd = _write.CreateCommand();
+            cmd.CommandText = "PRAGMA freelist_count;";
+            if (cmd.ExecuteScalar() is long free && free > 0)
+            {
+                return;
+            }
+
+            _vacuumPending = false;
+            Execute("PRAGMA wal_checkpoint(TRUNCATE);");
         }
         catch (SqliteException)
         {
-            // A reader holds the WAL; the next removal tries again.
+            // The file is busy (a reader holds the WAL): the next removal tries again.
+            _vacuumPending = false;
         }
     }
 

@@ -100,7 +100,7 @@ public sealed class BadInputTests(KeeperServer fixture) : IClassFixture<KeeperSe
         Assert.Contains(created.Warnings, w => w.Path == "metadata.favourite_colour");
         Assert.Contains(created.Warnings, w => w.Path == "containers[0].gpu_sharing");
         Assert.Contains(created.Warnings, w => w.Path == "my_team");
-        Assert.Contains(created.Warnings, w => w.Path == "metadata.gpu" && w.Message.Contains("not acted on yet", StringComparison.Ordinal));
+        Assert.Contains(created.Warnings, w => w.Path == "metadata.gpu" && w.Message.Contains("does not bind devices", StringComparison.Ordinal));
         var stored = (await _server.Client.DescribeServiceAsync("extras")).ServiceConfig!;
         Assert.Equal("vision", stored["my_team"]!.GetValue<string>());
         Assert.Equal("green", stored["metadata"]!["favourite_colour"]!.GetValue<string>());

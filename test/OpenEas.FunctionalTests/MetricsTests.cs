@@ -95,26 +95,33 @@ public class MetricsTests
     public async Task Metrics_history_survives_a_server_restart()
     {
         var dataDir = TestServer.NewDataDir();
-        DateTimeOffset started;
-        long counted;
-        await using (var first = await TestServer.StartAsync(dataDir))
+        try
         {
-            var created = await first.Client.CreateServiceAsync(TestServer.EchoSpec("remembered"));
-            await first.WaitForStatusAsync("remembered", ServiceStates.Running, running: 1);
-            started = DateTimeOffset.UtcNow.AddSeconds(-1);
-            for (var i = 0; i < 50; i++)
+            DateTimeOffset started;
+            long counted;
+            await using (var first = await TestServer.StartAsync(dataDir))
             {
-                await first.Client.PredictAsync("remembered", created.AccessToken, "x"u8.ToArray());
+                var created = await first.Client.CreateServiceAsync(TestServer.EchoSpec("remembered"));
+                await first.WaitForStatusAsync("remembered", ServiceStates.Running, running: 1);
+                started = DateTimeOffset.UtcNow.AddSeconds(-1);
+                for (var i = 0; i < 50; i++)
+                {
+                    await first.Client.PredictAsync("remembered", created.AccessToken, "x"u8.ToArray());
+                }
+
+                var series = await Poll.UntilAsync(() => first.Client.GetMetricsAsync("remembered", from: started),
+                    s => s.Points.Sum(p => p.Requests) >= 50, Wait, "the calls to be counted");
+                counted = series.Points.Sum(p => p.Requests);
             }
 
-            var series = await Poll.UntilAsync(() => first.Client.GetMetricsAsync("remembered", from: started),
-                s => s.Points.Sum(p => p.Requests) >= 50, Wait, "the calls to be counted");
-            counted = series.Points.Sum(p => p.Requests);
+            await using var second = await TestServer.StartAsync(dataDir);
+            var after = await second.Client.GetMetricsAsync("remembered", from: started);
+            Assert.Equal(counted, after.Points.Sum(p => p.Requests));
         }
-
-        await using var second = await TestServer.StartAsync(dataDir);
-        var after = await second.Client.GetMetricsAsync("remembered", from: started);
-        Assert.Equal(counted, after.Points.Sum(p => p.Requests));
+        finally
+        {
+            TestServer.DeleteDataDir(dataDir);
+        }
     }
 
     private static List<JsonElement> Parse(string text)

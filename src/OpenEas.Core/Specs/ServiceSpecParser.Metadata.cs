@@ -104,7 +104,7 @@ public static partial class ServiceSpecParser
             TerminationGracePeriodSeconds = grace ?? defaults.TerminationGracePeriodSeconds,
             EnableWebservice = webservice ?? false,
             ResourceBurstable = burstable ?? false,
-            ResourceFallback = fallback ?? [],
+            ResourceFallback = (IReadOnlyList<string>?)fallback ?? [],
             Anonymous = anonymous ?? false,
         };
         return (spec, name);

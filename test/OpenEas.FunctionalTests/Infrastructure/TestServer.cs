@@ -9,10 +9,15 @@ internal sealed class TestServer : IAsyncDisposable
 {
     public const string Admin = "test-admin-token-0123456789";
 
-    private TestServer(EasServer server, string dataDir)
+    // A data dir the caller passed in outlives this server (a restart test starts a second one over it): only a dir this
+    // server created is deleted with it.
+    private readonly bool _ownsDataDir;
+
+    private TestServer(EasServer server, string dataDir, bool ownsDataDir)
     {
         Server = server;
         DataDir = dataDir;
+        _ownsDataDir = ownsDataDir;
         Client = new EasClient(server.Endpoint, Admin);
     }
 
@@ -23,6 +28,7 @@ internal sealed class TestServer : IAsyncDisposable
 
     public static async Task<TestServer> StartAsync(string? dataDir = null, Action<ServerOptions>? configure = null)
     {
+        var owns = dataDir is null;
         dataDir ??= NewDataDir();
         var options = new ServerOptions
         {
@@ -36,7 +42,7 @@ internal sealed class TestServer : IAsyncDisposable
         };
         configure?.Invoke(options);
         var server = await EasServer.StartAsync(options);
-        return new TestServer(server, dataDir);
+        return new TestServer(server, dataDir, owns);
     }
 
     public static string NewDataDir()
@@ -80,9 +86,18 @@ internal sealed class TestServer : IAsyncDisposable
     {
         Client.Dispose();
         await Server.DisposeAsync();
+        if (_ownsDataDir)
+        {
+            DeleteDataDir(DataDir);
+        }
+    }
+
+    /// <summary>Deletes a data dir once no server uses it (a file an exiting instance still writes may keep it; the temp dir is swept).</summary>
+    public static void DeleteDataDir(string dataDir)
+    {
         try
         {
-            Directory.Delete(DataDir, recursive: true);
+            Directory.Delete(dataDir, recursive: true);
         }
         catch (IOException)
         {

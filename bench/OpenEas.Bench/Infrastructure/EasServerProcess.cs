@@ -33,7 +33,6 @@ internal sealed partial class EasServerProcess : IAsyncDisposable
     /// Builds the CLI if needed (<c>./eas --help</c>), then starts <c>dotnet .build/eas/eas.dll server</c>
     /// directly, so the launcher's staleness check and its bash are not part of what runs.
     /// </summary>
-    /// <param name="extraArgs">More <c>eas server</c> options (e.g. <c>--queue redis://…</c>).</param>
     public static async Task<EasServerProcess> StartAsync(string repoRoot, CancellationToken ct, params string[] extraArgs)
     {
         var launcher = Path.Combine(repoRoot, "eas");

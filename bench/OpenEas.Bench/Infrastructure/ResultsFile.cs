@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+
 namespace OpenEas.Bench.Infrastructure;
 
 /// <summary>bench/RESULTS.md: one "## " section per scenario, each replaced as a whole when its scenario is rerun.</summary>
@@ -11,6 +14,26 @@ internal static class ResultsFile
         Every target compares OpenEAS with a baseline measured in the same run, interleaved, after a warm-up:
         read the ratio, not the absolute numbers, which drift with the machine's load.
         """;
+
+    /// <summary>The lines every section starts with: the exact command, the commit and date, the machine and its load.</summary>
+    public static void AppendRun(StringBuilder sb, string command, string root, double? loadBefore, double? loadAfter)
+    {
+        var ic = CultureInfo.InvariantCulture;
+        sb.AppendLine(ic, $"- command: `{command}`");
+        sb.AppendLine(ic, $"- commit: `{RepoPaths.GitCommit(root)}`, date: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        sb.AppendLine(ic, $"- machine: nproc {Machine.Cores}, {Machine.CpuModel()}; load average (1 min) {Load(loadBefore)} before, {Load(loadAfter)} after");
+    }
+
+    /// <summary>The run's note (what else ran on the machine), when one was given.</summary>
+    public static void AppendNote(StringBuilder sb, string? note)
+    {
+        if (!string.IsNullOrWhiteSpace(note))
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"- note: {note}");
+        }
+    }
+
+    private static string Load(double? v) => v is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "n/a";
 
     public static void ReplaceSection(string path, string title, string section)
     {

@@ -104,19 +104,14 @@ internal static class QueueScenario
         var sb = new StringBuilder();
         sb.AppendLine(SectionTitle);
         sb.AppendLine();
-        sb.AppendLine(ic, $"- command: `{o.Command}`");
-        sb.AppendLine(ic, $"- commit: `{RepoPaths.GitCommit(root)}`, date: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
-        sb.AppendLine(ic, $"- machine: nproc {Machine.Cores}, {Machine.CpuModel()}; load average (1 min) {Fmt(loadBefore)} before, {Fmt(loadAfter)} after");
+        ResultsFile.AppendRun(sb, o.Command, root, loadBefore, loadAfter);
         sb.AppendLine(ic, $"- targets: two `eas server`s, one with the embedded queue (SQLite WAL, `synchronous=FULL`, group commit), one with `--queue redis://…`; one redis-server {redisVersion} (`appendonly yes`, `appendfsync always`, no RDB, no AOF rewrite) on 127.0.0.1 in a temp dir serves the second server and the baseline");
         sb.AppendLine(ic, $"- puts: `wrk -t1 -c{c} -d{o.Seconds}s` POST of {PayloadBytes} bytes with the service token to `/api/predict/<svc>` (an async service with no instance, so nothing consumes; every 200 is a durable put; any other answer fails the run); baseline `redis-benchmark -c {c} -n {o.Items} XADD benchq MAXLEN ~ 100000 * d <{PayloadBytes} bytes>`; both closed loops, throughput at saturation; queues truncated after each run");
         sb.AppendLine(ic, $"- put ack latency: the same with one connection (`wrk -c1 -d{o.ProbeSeconds}s`, `redis-benchmark -c 1`), so no queueing: one durable commit per put");
         sb.AppendLine(ic, $"- put → result: {o.LatencyItems} items one after another (put with a requestId, then a long-poll GET of the sink for that requestId, which must hold status 200) through an async service running `examples/echo-py/app.py` (window 4), after 20 uncounted");
         sb.AppendLine(ic, $"- procedure: warm-up {o.Warmup} s per OpenEAS server and {o.Items / 10} XADDs; {o.Rounds} interleaved rounds (embedded, redis backend, redis-benchmark, store alone); medians over rounds. Nothing pinned: generators, servers and redis-server share both cores the same way for every row");
         sb.AppendLine("- CPU columns: user+system time of the process during the c=N run over the puts acknowledged (eas server, redis-server; the generator's from the shell's `times`); machine busy = all cores' busy time over the run's wall time (2.00 = both cores full; other sessions' work included)");
-        if (o.Note is { } note)
-        {
-            sb.AppendLine(ic, $"- note: {note}");
-        }
+        ResultsFile.AppendNote(sb, o.Note);
 
         var baseRate = Med(xadds, s => s.PutsPerSecond);
         sb.AppendLine();
@@ -155,8 +150,6 @@ internal static class QueueScenario
     private static string Join(IEnumerable<double> values) => string.Join(", ", values.Select(v => v.ToString("0", CultureInfo.InvariantCulture)));
 
     private static double Pct(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
-
-    private static string Fmt(double? v) => v is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "?";
 
     /// <summary>Measures a closed-loop run: the generator's result plus the CPU the given processes spent on it.</summary>
     internal static async Task<(T Result, double ServerCpu, double RedisCpu, double MachineBusy, double Seconds)> CpuOfAsync<T>(int? serverPid,

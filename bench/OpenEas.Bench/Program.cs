@@ -5,6 +5,7 @@ using OpenEas.Bench.Gateway;
 using OpenEas.Bench.Infrastructure;
 using OpenEas.Bench.Processor;
 using OpenEas.Bench.Scaling;
+using OpenEas.Bench.Queue;
 using OpenEas.Bench.Stress;
 
 namespace OpenEas.Bench;
@@ -21,6 +22,8 @@ internal static class Program
                dotnet run --project bench/OpenEas.Bench -c Release -- processor [--rounds N] [--duration S] [--warmup S] [--clients N]
                                                                             [--rec-model PATH] [--write bench/RESULTS.md] [--note TEXT]
                dotnet run --project bench/OpenEas.Bench -c Release -- scaling [--idle S] [--step S] [--tail S] [--rate N] [--write bench/RESULTS.md] [--note TEXT]
+               dotnet run --project bench/OpenEas.Bench -c Release -- queue [--rounds N] [--duration S] [--probe S] [--warmup S] [--connections N]
+                                                                        [--items N] [--latency-items N] [--write bench/RESULTS.md] [--note TEXT]
                dotnet OpenEas.Bench.dll upstream --port P
                dotnet OpenEas.Bench.dll yarp --port P --to http://127.0.0.1:U/
 
@@ -53,6 +56,16 @@ internal static class Program
             --step        seconds of 10× load, 10-600 (default 60)
             --tail        seconds of base load after, 10-600 (default 120)
             --rate        base calls per second, 1-50 (default 8)
+          queue       durable 1 KB puts/s into OpenEAS's embedded queue and its Redis backend (wrk over HTTP) against redis-benchmark
+                      XADD on a redis-server with appendfsync always, then put → result latency (needs wrk, redis-server and
+                      redis-tools: bench/queue/run.sh installs them)
+            --rounds        interleaved rounds, 1-15 (default 3)
+            --duration      seconds of each OpenEAS put run, 3-60 (default 10)
+            --probe         seconds of each one-connection run, 1-60 (default 5)
+            --warmup        seconds of warm-up puts per OpenEAS server, 0-120 (default 10)
+            --connections   connections of both generators, 1-256 (default 32)
+            --items         XADDs per redis-benchmark run, 1000-10000000 (default 200000)
+            --latency-items put → result samples per backend, 10-10000 (default 300)
           upstream    the gateway scenario's fast upstream: answers every request 200 "ok" after reading its body
           yarp        the gateway scenario's bare YARP IHttpForwarder app
           --write     also replace the scenario's section of this markdown file
@@ -87,6 +100,7 @@ internal static class Program
                 "stress" => await StressScenario.RunAsync(ParseStress(args), cts.Token),
                 "processor" when OperatingSystem.IsLinux() => await ProcessorScenario.RunAsync(ParseProcessor(args), cts.Token),
                 "scaling" => await ScalingScenario.RunAsync(ParseScaling(args), cts.Token),
+                "queue" => await QueueScenario.RunAsync(ParseQueue(args), cts.Token),
                 "upstream" => await UpstreamApp.RunAsync(Int(Option(args, "--port"), "--port", 1, 65535), cts.Token),
                 "yarp" => await YarpApp.RunAsync(Int(Option(args, "--port"), "--port", 1, 65535), Option(args, "--to"), cts.Token),
                 _ => throw new ArgumentException($"unknown scenario '{args[0]}'"),
@@ -147,6 +161,14 @@ internal static class Program
         var a = new BenchArgs(args, "--idle", "--step", "--tail", "--rate", "--write", "--note");
         return new ScalingOptions(a.Int("--idle", 60, 10, 600), a.Int("--step", 60, 10, 600), a.Int("--tail", 120, 10, 600),
             a.Int("--rate", 8, 1, 50), 10, a.Text("--write"), a.Text("--note"), a.Command);
+    }
+
+    private static QueueBenchOptions ParseQueue(string[] args)
+    {
+        var a = new BenchArgs(args, "--rounds", "--duration", "--probe", "--warmup", "--connections", "--items", "--latency-items", "--write", "--note");
+        return new QueueBenchOptions(a.Int("--rounds", 3, 1, 15), a.Int("--duration", 10, 3, 60), a.Int("--probe", 5, 1, 60), a.Int("--warmup", 10, 0, 120),
+            a.Int("--connections", 32, 1, 256), a.Int("--items", 200_000, 1000, 10_000_000), a.Int("--latency-items", 300, 10, 10_000),
+            a.Text("--write"), a.Text("--note"), a.Command);
     }
 
     /// <summary>The value after <paramref name="name"/> (the helper modes take only named options).</summary>

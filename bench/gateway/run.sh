@@ -7,18 +7,6 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
-
-missing=()
-command -v wrk >/dev/null 2>&1 || missing+=(wrk)
-command -v nginx >/dev/null 2>&1 || missing+=(nginx)
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "bench/gateway: ${missing[*]} missing; run as root (apt-get install -y ${missing[*]}) or install them first" >&2
-    exit 1
-  fi
-  echo "bench/gateway: installing ${missing[*]} with apt-get" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bench/need.sh bench/gateway wrk:wrk nginx:nginx
 
 exec dotnet run --project bench/OpenEas.Bench -c Release -- gateway "$@"

@@ -7,15 +7,6 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
-
-if ! command -v wrk >/dev/null 2>&1; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "bench/stress: wrk missing; run as root (apt-get install -y wrk) or install it first" >&2
-    exit 1
-  fi
-  echo "bench/stress: installing wrk with apt-get" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null
-fi
+bench/need.sh bench/stress wrk:wrk
 
 exec dotnet run --project bench/OpenEas.Bench -c Release -- stress "$@"

@@ -71,6 +71,7 @@ internal static class CliApp
         MonitorCommands.Add(root, env);
         PredictCommand.Add(root, env);
         BenchCommand.Add(root, env);
+        JobCommands.Add(root, env);
         TokenCommand.Add(root, env);
         AlertCommands.Add(root, env);
         ResourceCommands.Add(root, env);

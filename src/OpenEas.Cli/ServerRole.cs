@@ -25,6 +25,7 @@ internal static class ServerRole
                 JanitorDays = options.JanitorDays,
                 CapacityCpu = options.CapacityCpu,
                 CapacityMemoryMb = options.CapacityMemoryMb,
+                Queue = options.Queue,
                 Output = output,
                 LogLevel = options.Verbose ? Microsoft.Extensions.Logging.LogLevel.Information : Microsoft.Extensions.Logging.LogLevel.Warning,
             }, ct);

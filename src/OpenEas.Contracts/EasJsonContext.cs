@@ -28,6 +28,7 @@ namespace OpenEas.Contracts;
 [JsonSerializable(typeof(JobRequest))]
 [JsonSerializable(typeof(JobInfo))]
 [JsonSerializable(typeof(List<JobInfo>))]
+[JsonSerializable(typeof(BatchManifest))]
 [JsonSerializable(typeof(StressReport))]
 [JsonSerializable(typeof(SpecIssue))]
 [JsonSerializable(typeof(List<SpecIssue>))]

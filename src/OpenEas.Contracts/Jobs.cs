@@ -13,10 +13,32 @@ public static class JobStates
 
 /// <summary>
 /// The body of <c>POST /api/v2/jobs</c>. Kind <c>stress</c>: load one service through the server's own gateway with
-/// exactly one of <see cref="Rps"/>, <see cref="Ramp"/> or <see cref="Concurrency"/>.
+/// exactly one of <see cref="Rps"/>, <see cref="Ramp"/> or <see cref="Concurrency"/>. Kind <c>batch</c>: send every
+/// file of <see cref="Input"/> to a service (<see cref="Service"/>, or one made from <see cref="ServiceSpec"/>) and write
+/// each answer into <see cref="Output"/>.
 /// </summary>
 public sealed class JobRequest
 {
+    /// <summary>Batch: a directory, an <c>oss://bucket/prefix</c>, or a <c>.jsonl</c> file (one item per line).</summary>
+    [JsonPropertyName("input")]
+    public string? Input { get; set; }
+
+    /// <summary>Batch: the directory results go to (same relative names as the inputs), with <c>manifest.json</c>.</summary>
+    [JsonPropertyName("output")]
+    public string? Output { get; set; }
+
+    /// <summary>Batch: a service spec the job creates for its run (and deletes after), instead of <see cref="Service"/>.</summary>
+    [JsonPropertyName("serviceSpec")]
+    public System.Text.Json.Nodes.JsonObject? ServiceSpec { get; set; }
+
+    /// <summary>Batch: instances of the service made from <see cref="ServiceSpec"/> (its <c>metadata.instance</c> otherwise).</summary>
+    [JsonPropertyName("instances")]
+    public int? Instances { get; set; }
+
+    /// <summary>Batch: tries per item for 5xx answers and unreachable instances (default 3).</summary>
+    [JsonPropertyName("maxRetries")]
+    public int? MaxRetries { get; set; }
+
     [JsonPropertyName("kind")]
     public string Kind { get; set; } = "stress";
 
@@ -96,6 +118,52 @@ public sealed class JobInfo
     /// <summary>Per-second results so far, and the summary once finished.</summary>
     [JsonPropertyName("report")]
     public StressReport? Report { get; set; }
+
+    /// <summary>A batch job's progress and failed items.</summary>
+    [JsonPropertyName("batch")]
+    public BatchProgress? Batch { get; set; }
+}
+
+/// <summary>Where a batch job is: counts, rate, ETA, and each failed item with its error.</summary>
+public sealed class BatchProgress
+{
+    [JsonPropertyName("total")]
+    public long Total { get; set; }
+
+    /// <summary>Items with a result in the output (including those done before a resume).</summary>
+    [JsonPropertyName("done")]
+    public long Done { get; set; }
+
+    [JsonPropertyName("failed")]
+    public long Failed { get; set; }
+
+    /// <summary>Items finished per second since the job (re)started.</summary>
+    [JsonPropertyName("rate")]
+    public double Rate { get; set; }
+
+    /// <summary>Seconds left at the current rate (null when unknown).</summary>
+    [JsonPropertyName("etaSeconds")]
+    public double? EtaSeconds { get; set; }
+
+    /// <summary>Times the job was resumed after a server restart.</summary>
+    [JsonPropertyName("resumes")]
+    public int Resumes { get; set; }
+
+    [JsonPropertyName("output")]
+    public string Output { get; set; } = "";
+
+    [JsonPropertyName("failedItems")]
+    public List<BatchFailure> FailedItems { get; set; } = [];
+}
+
+/// <summary>One item a batch job could not process.</summary>
+public sealed class BatchFailure
+{
+    [JsonPropertyName("item")]
+    public string Item { get; set; } = "";
+
+    [JsonPropertyName("error")]
+    public string Error { get; set; } = "";
 }
 
 /// <summary>What a stress run measured: the summary, every second and (ramp) every step.</summary>
@@ -262,4 +330,46 @@ public sealed class StressSummary
     /// </summary>
     [JsonPropertyName("processCpuSeconds")]
     public double ProcessCpuSeconds { get; set; }
+}
+
+/// <summary><c>manifest.json</c> in a batch job's output: what was done, where each result is, and what failed.</summary>
+public sealed class BatchManifest
+{
+    [JsonPropertyName("job")]
+    public string Job { get; set; } = "";
+
+    [JsonPropertyName("input")]
+    public string Input { get; set; } = "";
+
+    [JsonPropertyName("service")]
+    public string Service { get; set; } = "";
+
+    [JsonPropertyName("total")]
+    public long Total { get; set; }
+
+    [JsonPropertyName("done")]
+    public long Done { get; set; }
+
+    [JsonPropertyName("failed")]
+    public long Failed { get; set; }
+
+    [JsonPropertyName("finishedAt")]
+    public DateTimeOffset FinishedAt { get; set; }
+
+    /// <summary>Each finished item and its result file (relative to the output directory).</summary>
+    [JsonPropertyName("results")]
+    public List<BatchResultEntry> Results { get; set; } = [];
+
+    [JsonPropertyName("failedItems")]
+    public List<BatchFailure> FailedItems { get; set; } = [];
+}
+
+/// <summary>One finished item of a batch job.</summary>
+public sealed class BatchResultEntry
+{
+    [JsonPropertyName("item")]
+    public string Item { get; set; } = "";
+
+    [JsonPropertyName("result")]
+    public string Result { get; set; } = "";
 }

@@ -53,7 +53,12 @@ public sealed class EasServer : IAsyncDisposable
         Directory.CreateDirectory(dataDir);
         var (token, generated) = global::OpenEas.Server.AdminToken.Resolve(options.AdminToken, dataDir);
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "OpenEas.Server", ContentRootPath = dataDir });
+        // No reloading of appsettings.json on change: its file watcher covers the whole data directory and would wake on every
+        // write of the queue's, the metrics' and the state's databases and of the instances' logs.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = "OpenEas.Server", ContentRootPath = dataDir, Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(options.LogLevel);
@@ -102,16 +107,27 @@ public sealed class EasServer : IAsyncDisposable
         builder.Services.AddSingleton<Core.Alerts.AlertManager>();
         builder.Services.AddSingleton<Gateway.Logging.AccessLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Gateway.Logging.AccessLog>());
+        // The queue store is opened now, so a bad --queue stops the start with a message naming it.
+        Core.Queue.IQueueStore queues = string.IsNullOrEmpty(options.Queue)
+            ? new Core.Queue.SqliteQueueStore(Path.Combine(dataDir, "queues", "queue.db"))
+            : Core.Queue.RedisQueueStore.Connect(options.Queue);
+        builder.Services.AddSingleton(_ => queues); // a factory, so the container disposes it at shutdown
+        builder.Services.AddSingleton<Gateway.Queue.QueueGateway>();
+        builder.Services.AddSingleton<Core.Queue.QueueDispatcher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Queue.QueueDispatcher>());
         builder.Services.AddSingleton<PredictGateway>();
         builder.Services.AddSingleton<DebugCaller>();
         builder.Services.AddSingleton<Jobs.StressJobs>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Jobs.StressJobs>());
+        builder.Services.AddSingleton<Jobs.BatchJobs>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Jobs.BatchJobs>());
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, EasJsonContext.Default));
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWebSockets(); // the queue's watch call
         PredictGateway.Map(app);
         ControlApi.Map(app, token);
         app.MapGet("/healthz", () => Results.Text("ok"));
@@ -121,7 +137,7 @@ public sealed class EasServer : IAsyncDisposable
         await app.StartAsync(ct).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var endpoint = address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/');
-        core.PublicEndpoint = endpoint;
+        core.MarkListening(endpoint);
         return new EasServer(app, endpoint, token, generated);
     }
 

@@ -23,6 +23,9 @@ public sealed class ServerOptions
     /// <summary>Overrides the detected cores / memory (MB) of the host.</summary>
     public double? CapacityCpu { get; set; }
 
+    /// <summary>Where async services' queues live: null for the embedded SQLite store in the data dir, or <c>redis://host:port</c>.</summary>
+    public string? Queue { get; set; }
+
     public long? CapacityMemoryMb { get; set; }
 
     /// <summary>The clock (tests pass a fake one).</summary>

@@ -51,13 +51,7 @@ internal static class ColdStartScenario
         }
 
         var report = Render(options, root, baseline, openEas, loadBefore, Machine.LoadAverage1());
-        Console.WriteLine(report);
-        if (options.WritePath is { } path)
-        {
-            var full = Path.IsPathRooted(path) ? path : Path.GetFullPath(path);
-            ResultsFile.ReplaceSection(full, SectionTitle, report);
-            Console.Error.WriteLine($"bench: wrote {full}");
-        }
+        ResultsFile.Publish(report, SectionTitle, options.WritePath);
 
         return 0;
     }

@@ -99,7 +99,7 @@ internal sealed partial class Wrk(string scriptPath)
     }
 
     /// <summary>The last line of <c>times</c> is the children's user and system time, e.g. <c>0m1.230s 0m2.010s</c>.</summary>
-    private static double ChildrenCpuSeconds(string output)
+    internal static double ChildrenCpuSeconds(string output)
     {
         var all = TimesLine().Matches(output);
         if (all.Count == 0)

@@ -65,7 +65,7 @@ internal sealed partial class EasServerProcess : IAsyncDisposable
         }
         catch
         {
-            DeleteQuietly(dataDir);
+            TempDir.DeleteQuietly(dataDir);
             throw;
         }
 
@@ -86,7 +86,7 @@ internal sealed partial class EasServerProcess : IAsyncDisposable
         catch
         {
             await process.DisposeAsync();
-            DeleteQuietly(dataDir);
+            TempDir.DeleteQuietly(dataDir);
             throw;
         }
     }
@@ -102,21 +102,7 @@ internal sealed partial class EasServerProcess : IAsyncDisposable
         }
         finally
         {
-            DeleteQuietly(_dataDir);
-        }
-    }
-
-    private static void DeleteQuietly(DirectoryInfo dir)
-    {
-        try
-        {
-            dir.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
+            TempDir.DeleteQuietly(_dataDir);
         }
     }
 

@@ -66,4 +66,16 @@ internal static class ResultsFile
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, string.Join('\n', lines).TrimEnd('\n') + "\n");
     }
+
+    /// <summary>Prints a scenario's report, and replaces its section of <paramref name="writePath"/> when one was given (--write).</summary>
+    public static void Publish(string report, string title, string? writePath)
+    {
+        Console.WriteLine(report);
+        if (writePath is not null)
+        {
+            var full = Path.GetFullPath(writePath);
+            ReplaceSection(full, title, report);
+            Console.Error.WriteLine($"bench: wrote {full}");
+        }
+    }
 }

@@ -97,25 +97,13 @@ internal static class StressScenario
             }
 
             var report = Render(options, root, wrkRounds, easRounds, open, loadBefore, Machine.LoadAverage1());
-            Console.WriteLine(report);
-            if (options.WritePath is { } path)
-            {
-                var full = Path.IsPathRooted(path) ? path : Path.GetFullPath(path);
-                ResultsFile.ReplaceSection(full, SectionTitle, report);
-                Console.Error.WriteLine($"bench: wrote {full}");
-            }
+            ResultsFile.Publish(report, SectionTitle, options.WritePath);
 
             return 0;
         }
         finally
         {
-            try
-            {
-                work.Delete(recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            TempDir.DeleteQuietly(work);
         }
     }
 

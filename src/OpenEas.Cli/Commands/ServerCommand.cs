@@ -4,7 +4,8 @@ namespace OpenEas.Cli.Commands;
 
 /// <summary>What <c>eas server</c> was asked to do.</summary>
 internal sealed record ServerCommandOptions(string Listen, string DataDir, IReadOnlyList<string> Deploy, bool KeepInstances = false,
-    double JanitorDays = 180, bool Verbose = false, double? CapacityCpu = null, long? CapacityMemoryMb = null);
+    double JanitorDays = 180, bool Verbose = false, double? CapacityCpu = null, long? CapacityMemoryMb = null,
+    string? Queue = null);
 
 /// <summary>
 /// <c>eas server</c>: runs the control plane, gateway and console. The server itself is wired in through
@@ -47,9 +48,14 @@ internal static class ServerCommand
         var verbose = new Option<bool>("--verbose", "-v") { Description = "log the control plane's decisions" };
         var cpu = new Option<double?>("--capacity-cpu") { Description = "cores instances may reserve on this host (default: all)", HelpName = "cores" };
         var memory = new Option<long?>("--capacity-memory") { Description = "memory instances may reserve, MB (default: all)", HelpName = "MB" };
+        var queue = new Option<string?>("--queue")
+        {
+            Description = "where async services' queues live: redis://host:port (Redis Streams); default: SQLite in the data dir",
+            HelpName = "url",
+        };
         var command = new Command("server", "Run the OpenEAS server (control API, gateway, console) on one port")
         {
-            listen, data, deploy, keep, janitor, verbose, cpu, memory,
+            listen, data, deploy, keep, janitor, verbose, cpu, memory, queue,
         };
         command.SetAction(async (parse, invocationToken) =>
         {
@@ -62,7 +68,8 @@ internal static class ServerCommand
             }
 
             var options = new ServerCommandOptions(parse.GetValue(listen)!, parse.GetValue(data)!, parse.GetValue(deploy) ?? [],
-                parse.GetValue(keep), parse.GetValue(janitor), parse.GetValue(verbose), parse.GetValue(cpu), parse.GetValue(memory));
+                parse.GetValue(keep), parse.GetValue(janitor), parse.GetValue(verbose), parse.GetValue(cpu), parse.GetValue(memory),
+                parse.GetValue(queue));
             try
             {
                 return await run(options, ct);

@@ -479,14 +479,14 @@ public sealed class ServiceManager
     {
         const string Kept = "accepted and kept, but not acted on yet";
         var raw = spec.Raw;
-        if (spec.Metadata.Type is not null)
+        if (!spec.IsAsync && spec.Autoscaler?.Targets.Any(t => t.Metric == "backlog") == true)
         {
-            yield return new SpecIssue("metadata.type", $"{Kept}: async (queue) services are not available yet; the service is served synchronously");
+            yield return new SpecIssue("autoscaler", $"{Kept}: the backlog metric is the input queue of an async service (metadata.type \"Async\"); this service has none");
         }
 
-        if (spec.Autoscaler?.Targets.Any(t => t.Metric == "backlog") == true)
+        if (!spec.IsAsync && spec.Raw["queue"] is not null)
         {
-            yield return new SpecIssue("autoscaler", $"{Kept}: the backlog metric needs async services, which are not available yet");
+            yield return new SpecIssue("queue", $"{Kept}: queue settings apply to async services (metadata.type \"Async\") only");
         }
 
         if (spec.Metadata.Gpu > 0)

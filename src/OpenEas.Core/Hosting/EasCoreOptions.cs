@@ -9,6 +9,18 @@ public sealed class EasCoreOptions
     /// <summary>Address services are reachable at, shown as IntranetEndpoint (set by the server once it listens).</summary>
     public string PublicEndpoint { get; set; } = "http://127.0.0.1:8080";
 
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the server listens and <see cref="PublicEndpoint"/> is final (work that calls the gateway waits for it).</summary>
+    public Task Listening => _listening.Task;
+
+    /// <summary>Sets <see cref="PublicEndpoint"/> and completes <see cref="Listening"/>.</summary>
+    public void MarkListening(string endpoint)
+    {
+        PublicEndpoint = endpoint;
+        _listening.TrySetResult();
+    }
+
     /// <summary>Stop every instance when the server shuts down cleanly; false leaves them for the next server to adopt.</summary>
     public bool StopInstancesOnShutdown { get; set; } = true;
 

@@ -6,7 +6,8 @@ namespace OpenEas.Core.Metrics;
 
 /// <summary>
 /// Once a second: samples each instance's CPU and memory from /proc, reads in-flight and waiting calls
-/// from the gateway's route table, and has the hub close the second.
+/// from the gateway's route table (for an async service, waiting = its input queue's length: the backlog),
+/// and has the hub close the second.
 /// </summary>
 public sealed class MetricsCollector : BackgroundService
 {
@@ -15,9 +16,11 @@ public sealed class MetricsCollector : BackgroundService
     private readonly Reconciler _reconciler;
     private readonly TimeProvider _time;
     private readonly ProcessSampler _sampler;
+    private readonly Queue.IQueueStore? _queues;
 
-    public MetricsCollector(MetricsHub hub, RouteTable routes, Reconciler reconciler, TimeProvider time)
+    public MetricsCollector(MetricsHub hub, RouteTable routes, Reconciler reconciler, TimeProvider time, Queue.IQueueStore? queues = null)
     {
+        _queues = queues;
         _hub = hub;
         _routes = routes;
         _reconciler = reconciler;
@@ -37,7 +40,11 @@ public sealed class MetricsCollector : BackgroundService
                 inFlight += e.InFlight;
             }
 
-            gauges[name] = new SeriesGauges(inFlight, route.Gate.Waiting, route.Endpoints.Length, 0, 0);
+            // An async service's waiting calls are its backlog: the entries in its input queue (in flight included).
+            var waiting = route.Policy.Queue is not null && _queues is not null
+                ? (int)Math.Min(_queues.Stats(name).Length, int.MaxValue)
+                : route.Gate.Waiting;
+            gauges[name] = new SeriesGauges(inFlight, waiting, route.Endpoints.Length, 0, 0);
         }
 
         var live = _reconciler.LiveInstances();

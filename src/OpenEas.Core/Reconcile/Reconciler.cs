@@ -641,7 +641,7 @@ public sealed class Reconciler : BackgroundService
         ? RoutePolicy.Default
         : new RoutePolicy(TimeSpan.FromMilliseconds(spec.Metadata.Rpc.KeepaliveMs), spec.Metadata.Rpc.MaxConcurrency,
             spec.Metadata.Rpc.MaxQueueSize, spec.Metadata.Rpc.RateLimit, spec.Metadata.Rpc.MaxBodySize, spec.Metadata.EnableWebservice,
-            autoscaler is { Min: 0 });
+            autoscaler is { Min: 0 }, spec.IsAsync ? spec.Queue : null);
 
     private InstanceAgent NewAgent(string id, string service, int version, ServiceSpec spec, DateTimeOffset createTime) =>
         new(id, service, version, spec, Path.Combine(_options.InstancesDir, service, id), spec.Metadata.Cpu, spec.Metadata.Memory,

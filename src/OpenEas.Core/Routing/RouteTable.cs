@@ -11,8 +11,9 @@ namespace OpenEas.Core.Routing;
 /// <param name="MaxBodySize">Largest request body in bytes; beyond: 413.</param>
 /// <param name="EnableWebservice">Also served as a web app at <c>/web/{service}/</c>.</param>
 /// <param name="ScalesFromZero">The autoscaler may take it to zero: a call that finds no instance is held while one starts.</param>
+/// <param name="Queue">For an async service: its queue settings; calls go to its queues, not to an instance.</param>
 public sealed record RoutePolicy(TimeSpan Timeout, int MaxConcurrency, int MaxQueuePerInstance, int RateLimit, long MaxBodySize,
-    bool EnableWebservice, bool ScalesFromZero = false)
+    bool EnableWebservice, bool ScalesFromZero = false, Specs.QueueSpec? Queue = null)
 {
     public static readonly RoutePolicy Default = new(TimeSpan.FromMinutes(10), 0, 64, 0, 64L * 1024 * 1024, false);
 

@@ -85,7 +85,10 @@ public sealed class AutoscalerService : BackgroundService, Routing.IZeroActivato
                 var window = TimeSpan.FromSeconds(Math.Max(autoscaler.StableWindowSeconds, autoscaler.PanicWindowSeconds));
                 var points = _metrics.Query(service.Name, null, now - window, now, 1).Points;
                 // qps is the arrival rate (demand), not the answer rate, which overshoots while a queue drains after a scale-up.
-                var samples = points.Select(p => new LoadSample(p.Time, p.Instances, p.Arrivals > 0 ? p.Arrivals : p.Requests, p.InFlight, p.CpuPercent, 0))
+                // backlog: an async service's waiting calls are the entries in its input queue.
+                var isAsync = spec!.IsAsync;
+                var samples = points.Select(p => new LoadSample(p.Time, p.Instances, p.Arrivals > 0 ? p.Arrivals : p.Requests, p.InFlight, p.CpuPercent,
+                        isAsync ? p.Waiting : 0))
                     .ToList();
                 var decision = Autoscaler.Decide(autoscaler, samples, service.DesiredInstances, state, now);
                 (desired, reason) = (decision.Desired, decision.Reason);

@@ -20,8 +20,33 @@ public sealed record ServiceSpec
     /// <summary><c>autoscaler</c>, or null when the instance count is fixed.</summary>
     public AutoscalerSpec? Autoscaler { get; init; }
 
+    /// <summary><c>queue</c>: limits and delivery rules; used when <see cref="MetadataSpec.Type"/> is <c>Async</c>.</summary>
+    public QueueSpec Queue { get; init; } = new();
+
+    /// <summary>True for an async (queue) service (<c>metadata.type: "Async"</c>).</summary>
+    public bool IsAsync => Metadata.Type == "Async";
+
     /// <summary>The container that serves traffic (the first one).</summary>
     public ContainerSpec? Main => Containers.Count > 0 ? Containers[0] : null;
+}
+
+/// <summary><c>queue</c> (an async service's input queue and sink).</summary>
+public sealed record QueueSpec
+{
+    /// <summary>Entries the input queue holds at most; a put beyond it answers 429.</summary>
+    public long MaxLength { get; init; } = 100_000;
+
+    /// <summary>Largest entry in bytes (<c>max_payload_size_kb</c>); larger puts answer 413.</summary>
+    public int MaxPayloadBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>Deliveries of one entry to instances that died or timed out before it goes to the sink as an error.</summary>
+    public int MaxDelivery { get; init; } = 5;
+
+    /// <summary>Entries one Ready instance is given at once.</summary>
+    public int Window { get; init; } = 4;
+
+    public long SinkMaxLength { get; init; } = 100_000;
+    public int SinkMaxPayloadBytes { get; init; } = 8 * 1024 * 1024;
 }
 
 /// <summary><c>containers[i]</c>.</summary>

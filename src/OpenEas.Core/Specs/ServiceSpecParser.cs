@@ -45,7 +45,7 @@ public static partial class ServiceSpecParser
         "processor", "processor_path", "processor_entry", "processor_mainclass", "processor_type",
         "model_path", "model_entry", "model_config", "oss_endpoint", "warm_up_data_path",
         "autoscaler", "cronscaler", "features", "cloud", "networking", "runtime", "runtime.enable_crash_block",
-        "dockerAuth", "unit", "sinker", "options", "data_image", "baseimage", "confidential",
+        "dockerAuth", "unit", "sinker", "queue", "options", "data_image", "baseimage", "confidential",
     ];
 
     private static readonly HashSet<string> ProcessorTypes = ["cpp", "java", "python", "csharp"];
@@ -116,6 +116,7 @@ public static partial class ServiceSpecParser
         var storage = ReadStorage(r, raw["storage"]);
         var processor = ReadProcessor(r, raw);
         var autoscaler = ReadAutoscaler(r, raw["autoscaler"]);
+        var queue = ReadQueue(r, raw["queue"]);
         foreach (var key in new[] { "features", "labels", "networking", "cloud", "cronscaler" })
         {
             r.Object(raw[key], key);
@@ -128,7 +129,7 @@ public static partial class ServiceSpecParser
             r.Error("", "a service needs containers[] (image/program deployment) or processor (processor deployment)");
         }
 
-        if (r.Errors.Count > 0 || name is null || metadata is null)
+        if (r.Errors.Count > 0 || name is null || metadata is null || queue is null)
         {
             return new SpecParseResult(null, r.Errors, r.Warnings);
         }
@@ -142,6 +143,7 @@ public static partial class ServiceSpecParser
             Processor = processor,
             Metadata = metadata,
             Autoscaler = autoscaler,
+            Queue = queue,
         };
         return new SpecParseResult(spec, r.Errors, r.Warnings);
     }

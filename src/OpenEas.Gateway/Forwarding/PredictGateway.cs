@@ -38,11 +38,13 @@ public sealed partial class PredictGateway : IDisposable
     private readonly MetricsHub _metrics;
     private readonly IZeroActivator? _activator;
     private readonly HttpMessageInvoker _invoker;
+    private readonly Queue.QueueGateway? _queue;
     private ForwarderRequestConfig _config = new() { ActivityTimeout = RoutePolicy.Default.Timeout };
 
     public PredictGateway(RouteTable routes, IHttpForwarder forwarder, ILogger<PredictGateway> logger, TimeProvider time, AccessLog accessLog,
-        MetricsHub metrics, IZeroActivator? activator = null)
+        MetricsHub metrics, IZeroActivator? activator = null, Queue.QueueGateway? queue = null)
     {
+        _queue = queue;
         _metrics = metrics;
         _activator = activator;
         _routes = routes;
@@ -158,6 +160,23 @@ public sealed partial class PredictGateway : IDisposable
         if (denied is not null)
         {
             await FailAsync(context, route, started, GatewayError.Unauthorized, denied).ConfigureAwait(false);
+            return;
+        }
+
+        if (policy.Queue is { } queueSpec && _queue is not null)
+        {
+            // An async service: the call is a queue call (put, get, watch, ...), answered by the queue, not an instance.
+            // Only puts into the input queue are the service's traffic: clients polling the sink must not keep it from zero.
+            if (await _queue.HandleAsync(context, route, queueSpec, rest).ConfigureAwait(false))
+            {
+                _metrics.Arrived(route.Name);
+                Complete(context, route, null, started, context.Response.StatusCode, rejected: context.Response.StatusCode >= 400);
+            }
+            else
+            {
+                _accessLog.Record(context, route.Name, null, context.Response.StatusCode, _time.GetElapsedTime(started));
+            }
+
             return;
         }
 

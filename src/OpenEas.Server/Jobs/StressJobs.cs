@@ -58,8 +58,8 @@ internal sealed class StressJobs(EasCoreOptions core, ServiceManager services, M
     {
         if (!string.Equals(request.Kind, "stress", StringComparison.OrdinalIgnoreCase))
         {
-            throw new ControlException(400, ErrorCodes.BadRequest, $"kind \"{request.Kind}\" is not supported (only \"stress\")",
-                [new SpecIssue("kind", "must be \"stress\"")]);
+            throw new ControlException(400, ErrorCodes.BadRequest, $"kind \"{request.Kind}\" is not supported (\"stress\" or \"batch\")",
+                [new SpecIssue("kind", "must be \"stress\" or \"batch\"")]);
         }
 
         if (string.IsNullOrWhiteSpace(request.Service))

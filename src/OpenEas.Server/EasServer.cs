@@ -102,6 +102,12 @@ public sealed class EasServer : IAsyncDisposable
         builder.Services.AddSingleton<Core.Alerts.AlertManager>();
         builder.Services.AddSingleton<Gateway.Logging.AccessLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Gateway.Logging.AccessLog>());
+        builder.Services.AddSingleton<Core.Release.TrafficPublisher>();
+        builder.Services.AddSingleton<Core.Release.GroupManager>();
+        builder.Services.AddSingleton<Core.Release.CanaryController>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Release.CanaryController>());
+        builder.Services.AddSingleton<Gateway.Mirroring.MirrorSender>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Gateway.Mirroring.MirrorSender>());
         builder.Services.AddSingleton<PredictGateway>();
         builder.Services.AddSingleton<DebugCaller>();
         builder.Services.AddSingleton<Jobs.StressJobs>();

@@ -56,6 +56,9 @@ public sealed class Reconciler : BackgroundService
         _capacity = new HostCapacity(options.CapacityCpu ?? host.Cpu, options.CapacityMemoryMb ?? host.MemoryMb, host.Gpu);
     }
 
+    /// <summary>Raised after every reconcile pass (traffic splits follow group membership from here).</summary>
+    public event Action? PassCompleted;
+
     /// <summary>The node capacity instances are placed against.</summary>
     public HostCapacity Capacity => _capacity;
 
@@ -283,6 +286,8 @@ public sealed class Reconciler : BackgroundService
         {
             RotateLogs();
         }
+
+        PassCompleted?.Invoke();
     }
 
     /// <summary>

@@ -209,11 +209,75 @@ public sealed class RouteTable : IDisposable
     private readonly Dictionary<string, ServiceEndpoint> _endpoints = [];
     private readonly Dictionary<string, ServiceGate> _gates = [];
     private FrozenDictionary<string, ServiceRoute> _routes = FrozenDictionary<string, ServiceRoute>.Empty;
+    private FrozenDictionary<string, TrafficSplit> _splits = FrozenDictionary<string, TrafficSplit>.Empty;
+    private FrozenDictionary<string, MirrorRule> _mirrors = FrozenDictionary<string, MirrorRule>.Empty;
 
     /// <summary>The current snapshot; read without locks.</summary>
     public FrozenDictionary<string, ServiceRoute> Snapshot => Volatile.Read(ref _routes);
 
     public ServiceRoute? Find(string service) => Snapshot.GetValueOrDefault(service);
+
+    /// <summary>The split behind a name (a service group, or a service while a canary takes part of its traffic), or null.</summary>
+    public TrafficSplit? FindSplit(string name)
+    {
+        var splits = Volatile.Read(ref _splits);
+        return splits.Count == 0 ? null : splits.GetValueOrDefault(name);
+    }
+
+    /// <summary>The mirroring of a service's calls, or null (the usual case: one empty-dictionary check).</summary>
+    public MirrorRule? FindMirror(string service)
+    {
+        var mirrors = Volatile.Read(ref _mirrors);
+        return mirrors.Count == 0 ? null : mirrors.GetValueOrDefault(service);
+    }
+
+    /// <summary>Every split in force now.</summary>
+    public IReadOnlyCollection<TrafficSplit> Splits => Volatile.Read(ref _splits).Values;
+
+    /// <summary>
+    /// Replaces every split at once. A split that routes as before keeps its object, so its round-robin window carries on
+    /// and the exact split holds across publications.
+    /// </summary>
+    public void PublishSplits(IEnumerable<TrafficSplit> splits)
+    {
+        lock (_writeLock)
+        {
+            var next = new Dictionary<string, TrafficSplit>(StringComparer.Ordinal);
+            var changed = false;
+            foreach (var split in splits)
+            {
+                var kept = _splits.GetValueOrDefault(split.Name) is { } old && old.SameAs(split) ? old : split;
+                changed |= !ReferenceEquals(kept, _splits.GetValueOrDefault(split.Name));
+                next[split.Name] = kept;
+            }
+
+            if (changed || next.Count != _splits.Count)
+            {
+                Volatile.Write(ref _splits, next.ToFrozenDictionary(StringComparer.Ordinal));
+            }
+        }
+    }
+
+    /// <summary>Replaces every mirroring rule at once (unchanged rules keep their objects and sampling position).</summary>
+    public void PublishMirrors(IEnumerable<MirrorRule> mirrors)
+    {
+        lock (_writeLock)
+        {
+            var next = new Dictionary<string, MirrorRule>(StringComparer.Ordinal);
+            var changed = false;
+            foreach (var rule in mirrors)
+            {
+                var kept = _mirrors.GetValueOrDefault(rule.Source) is { } old && old.SameAs(rule) ? old : rule;
+                changed |= !ReferenceEquals(kept, _mirrors.GetValueOrDefault(rule.Source));
+                next[rule.Source] = kept;
+            }
+
+            if (changed || next.Count != _mirrors.Count)
+            {
+                Volatile.Write(ref _mirrors, next.ToFrozenDictionary(StringComparer.Ordinal));
+            }
+        }
+    }
 
     /// <summary>Replaces a service's route. Endpoint objects are reused by instance id so in-flight counts carry over.</summary>
     public void Publish(string service, string token, RoutePolicy policy, IEnumerable<(string InstanceId, string Address)> ready) =>

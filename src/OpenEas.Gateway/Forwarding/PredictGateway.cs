@@ -203,10 +203,17 @@ public sealed partial class PredictGateway : IDisposable
         MirrorCapture? mirror = null;
         if (_mirrors is not null && _routes.FindMirror(route.Name) is { } rule && rule.Sample())
         {
-            mirror = await MirrorCapture.StartAsync(context, rule.Targets, rest, MirrorSender.MaxBody).ConfigureAwait(false);
-            if (mirror is null)
+            if (!_mirrors.HasRoom)
             {
-                _mirrors.Skip(route.Name, rule.Targets);
+                _mirrors.Drop(route.Name, rule.Targets);
+            }
+            else
+            {
+                mirror = await MirrorCapture.StartAsync(context, rule.Targets, rest, MirrorSender.MaxBody).ConfigureAwait(false);
+                if (mirror is null)
+                {
+                    _mirrors.Skip(route.Name, rule.Targets);
+                }
             }
         }
 

@@ -74,6 +74,21 @@ public sealed class MirrorSender : BackgroundService
         }
     }
 
+    /// <summary>
+    /// True while the queue has room. Checked before a call is buffered: when the mirror cannot keep up, a copy that would
+    /// be dropped costs the caller nothing at all (counted by <see cref="Drop"/>).
+    /// </summary>
+    internal bool HasRoom => _queue.Reader.Count < QueueCapacity;
+
+    /// <summary>Counts copies dropped before they were made because the queue was full.</summary>
+    internal void Drop(string source, string[] targets)
+    {
+        foreach (var target in targets)
+        {
+            Interlocked.Increment(ref Stats(source, target).Dropped);
+        }
+    }
+
     /// <summary>Counts a call that was chosen for copying but could not be (body too large).</summary>
     internal void Skip(string source, string[] targets)
     {

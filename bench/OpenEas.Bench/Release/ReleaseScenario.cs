@@ -99,7 +99,7 @@ internal static class ReleaseScenario
     }
 
     /// <summary>p50/p99 (ms) of one open-loop run, latency measured from each call's intended start.</summary>
-    private sealed record LoadResult(double P50, double P99, int Ok, int Failed)
+    private sealed record LoadResult(double P50, double P99, int Ok, int Failed, IReadOnlyList<string> Failures)
     {
         public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"p50 {P50:0.00} ms, p99 {P99:0.00} ms, {Ok} ok, {Failed} failed");
     }
@@ -109,6 +109,7 @@ internal static class ReleaseScenario
         var body = Encoding.UTF8.GetBytes(new string('x', 512));
         var latencies = new List<double>();
         var failed = 0;
+        var failures = new List<string>();
         var calls = new List<Task>();
         var started = Stopwatch.GetTimestamp();
         var count = rate * seconds;
@@ -123,17 +124,32 @@ internal static class ReleaseScenario
 
             calls.Add(Task.Run(async () =>
             {
-                var answer = await client.PredictAsync("bench_main", token, body, timeout: TimeSpan.FromSeconds(30), ct: ct);
+                string? failure;
+                try
+                {
+                    var answer = await client.PredictAsync("bench_main", token, body, timeout: TimeSpan.FromSeconds(30), ct: ct);
+                    failure = answer.Status == HttpStatusCode.OK && answer.Body.AsSpan().SequenceEqual(body) ? null
+                        : $"{(int)answer.Status} {answer.BodyText[..Math.Min(answer.BodyText.Length, 120)]}";
+                }
+                catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+                {
+                    failure = ex.GetType().Name + ": " + ex.Message;
+                }
+
                 var ms = (Stopwatch.GetElapsedTime(started) - intended).TotalMilliseconds;
                 lock (latencies)
                 {
-                    if (answer.Status == HttpStatusCode.OK && answer.Body.AsSpan().SequenceEqual(body))
+                    if (failure is null)
                     {
                         latencies.Add(ms);
                     }
                     else
                     {
                         failed++;
+                        if (failures.Count < 5)
+                        {
+                            failures.Add(failure);
+                        }
                     }
                 }
             }, ct));
@@ -141,7 +157,7 @@ internal static class ReleaseScenario
 
         await Task.WhenAll(calls);
         var sorted = latencies.Order().ToArray();
-        return new LoadResult(Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted.Length, failed);
+        return new LoadResult(Percentile(sorted, 0.50), Percentile(sorted, 0.99), sorted.Length, failed, failures);
     }
 
     private static double Percentile(double[] sorted, double q) =>
@@ -172,6 +188,11 @@ internal static class ReleaseScenario
         sb.AppendLine(ic, $"| calls ok / failed | {off.Sum(r => r.Ok)} / {off.Sum(r => r.Failed)} | {on.Sum(r => r.Ok)} / {on.Sum(r => r.Failed)} | |");
         sb.AppendLine();
         sb.AppendLine(ic, $"- last round's mirror report: {mirror.Mirrored} copies answered (mirror p50 {mirror.MirrorLatency.P50Ms:0} ms), {mirror.Dropped} dropped because the queue was full, {mirror.Failed} failed");
+        if (off.Concat(on).SelectMany(r => r.Failures).Take(3).ToList() is { Count: > 0 } seen)
+        {
+            sb.AppendLine(ic, $"- failed calls: {string.Join("; ", seen)}");
+        }
+
         sb.AppendLine(ic, $"- goal (≤ 5 % added p99, ≤ 1 ms added p50): **{(added <= 0.05 && p50On - p50Off <= 1 ? "met" : "not met")}**");
         return sb.ToString().TrimEnd('\n');
     }

@@ -10,10 +10,7 @@ public class CanaryTests
     public async Task A_canary_failing_20_percent_of_calls_is_rolled_back_by_itself_and_users_see_under_1_percent_failures()
     {
         await using var server = await TestServer.StartAsync();
-        await server.Client.CreateServiceAsync(ReleaseApp.Spec("cbad", "1"));
-        var main = await server.WaitForStatusAsync("cbad", ServiceStates.Running, 1);
-        var newSpec = Path.Combine(server.DataDir, "new.json");
-        await File.WriteAllTextAsync(newSpec, $$"""{ "containers": {{ReleaseApp.Containers("2", failEvery: 5)}} }""");
+        var (main, newSpec) = await StartAsync(server, "cbad", ReleaseApp.Containers("2", failEvery: 5));
 
         await using var traffic = new Traffic(server.Client, "cbad", main.AccessToken, concurrency: 4, echo: false);
         await traffic.WaitForMoreAsync(200);
@@ -50,10 +47,7 @@ public class CanaryTests
     public async Task A_healthy_canary_reaches_100_percent_and_becomes_the_services_next_version_without_help()
     {
         await using var server = await TestServer.StartAsync();
-        await server.Client.CreateServiceAsync(ReleaseApp.Spec("cgood", "1"));
-        var main = await server.WaitForStatusAsync("cgood", ServiceStates.Running, 1);
-        var newSpec = Path.Combine(server.DataDir, "new.json");
-        await File.WriteAllTextAsync(newSpec, $$"""{ "containers": {{ReleaseApp.Containers("2")}} }""");
+        var (main, newSpec) = await StartAsync(server, "cgood", ReleaseApp.Containers("2"));
 
         await using var traffic = new Traffic(server.Client, "cgood", main.AccessToken, concurrency: 4);
         await traffic.WaitForMoreAsync(200);
@@ -108,5 +102,15 @@ public class CanaryTests
         Assert.Equal(["1"], (await ReleaseApp.CountVersionsAsync(server.Client, "chand", main.AccessToken, 30)).Keys);
         var desc = await EasCli.RunAsync(server, "desc", "chand");
         Assert.Contains("Aborted", desc.Out);
+    }
+
+    /// <summary>A service running version 1, and a file with the new version's containers.</summary>
+    private static async Task<(ServiceDescription Main, string NewSpec)> StartAsync(TestServer server, string name, string newContainers)
+    {
+        await server.Client.CreateServiceAsync(ReleaseApp.Spec(name, "1"));
+        var main = await server.WaitForStatusAsync(name, ServiceStates.Running, 1);
+        var newSpec = Path.Combine(server.DataDir, "new.json");
+        await File.WriteAllTextAsync(newSpec, $$"""{ "containers": {{newContainers}} }""");
+        return (main, newSpec);
     }
 }

@@ -11,13 +11,9 @@ public class GroupTests
     public async Task Group_spreads_10000_calls_by_weight_and_each_member_is_reached_directly()
     {
         await using var server = await TestServer.StartAsync();
-        await server.Client.CreateServiceAsync(ReleaseApp.Spec("gr_a", "a", group: "gr"));
-        await server.Client.CreateServiceAsync(ReleaseApp.Spec("gr_b", "b", group: "gr"));
-        var a = await server.WaitForStatusAsync("gr_a", ServiceStates.Running, 1);
-        var b = await server.WaitForStatusAsync("gr_b", ServiceStates.Running, 1);
+        var (a, b, group) = await StartPairAsync(server, "gr");
 
         // EAS: the first member takes the group's traffic; a later one gets none until given a weight.
-        var group = await Poll.UntilAsync(() => server.Client.DescribeGroupAsync("gr"), g => g.Members.Count == 2, TimeSpan.FromSeconds(10), "two members");
         Assert.Equal([("gr_a", 100), ("gr_b", 0)], group.Members.Select(m => (m.ServiceName, m.Weight)));
         Assert.Equal(["a"], (await ReleaseApp.CountVersionsAsync(server.Client, "gr", a.AccessToken, 50)).Keys);
 
@@ -54,11 +50,7 @@ public class GroupTests
     public async Task Sticky_header_keeps_each_user_on_one_member()
     {
         await using var server = await TestServer.StartAsync();
-        await server.Client.CreateServiceAsync(ReleaseApp.Spec("st_a", "a", group: "st"));
-        await server.Client.CreateServiceAsync(ReleaseApp.Spec("st_b", "b", group: "st"));
-        var a = await server.WaitForStatusAsync("st_a", ServiceStates.Running, 1);
-        await server.WaitForStatusAsync("st_b", ServiceStates.Running, 1);
-        await Poll.UntilAsync(() => server.Client.DescribeGroupAsync("st"), g => g.Members.Count == 2, TimeSpan.FromSeconds(10), "two members");
+        var (a, _, _) = await StartPairAsync(server, "st");
         await server.Client.SetGroupWeightsAsync("st", new Dictionary<string, int> { ["st_a"] = 50, ["st_b"] = 50 });
 
         var run = await EasCli.RunAsync(server, "group", "sticky", "st", "--header", "X-User");
@@ -88,5 +80,16 @@ public class GroupTests
         // Calls without the key are still spread by weight.
         var counts = await ReleaseApp.CountVersionsAsync(server.Client, "st", a.AccessToken, 100);
         Assert.Equal((50, 50), (counts.GetValueOrDefault("a"), counts.GetValueOrDefault("b")));
+    }
+
+    /// <summary>Two members of a group, <c>{group}_a</c> (version a, joined first) and <c>{group}_b</c> (version b), both Running.</summary>
+    private static async Task<(ServiceDescription A, ServiceDescription B, GroupInfo Group)> StartPairAsync(TestServer server, string group)
+    {
+        await server.Client.CreateServiceAsync(ReleaseApp.Spec(group + "_a", "a", group: group));
+        await server.Client.CreateServiceAsync(ReleaseApp.Spec(group + "_b", "b", group: group));
+        var a = await server.WaitForStatusAsync(group + "_a", ServiceStates.Running, 1);
+        var b = await server.WaitForStatusAsync(group + "_b", ServiceStates.Running, 1);
+        var info = await Poll.UntilAsync(() => server.Client.DescribeGroupAsync(group), g => g.Members.Count == 2, TimeSpan.FromSeconds(10), "two members");
+        return (a, b, info);
     }
 }

@@ -238,43 +238,29 @@ public sealed class RouteTable : IDisposable
     /// Replaces every split at once. A split that routes as before keeps its object, so its round-robin window carries on
     /// and the exact split holds across publications.
     /// </summary>
-    public void PublishSplits(IEnumerable<TrafficSplit> splits)
-    {
-        lock (_writeLock)
-        {
-            var next = new Dictionary<string, TrafficSplit>(StringComparer.Ordinal);
-            var changed = false;
-            foreach (var split in splits)
-            {
-                var kept = _splits.GetValueOrDefault(split.Name) is { } old && old.SameAs(split) ? old : split;
-                changed |= !ReferenceEquals(kept, _splits.GetValueOrDefault(split.Name));
-                next[split.Name] = kept;
-            }
-
-            if (changed || next.Count != _splits.Count)
-            {
-                Volatile.Write(ref _splits, next.ToFrozenDictionary(StringComparer.Ordinal));
-            }
-        }
-    }
+    public void PublishSplits(IEnumerable<TrafficSplit> splits) => Replace(ref _splits, splits, s => s.Name, (a, b) => a.SameAs(b));
 
     /// <summary>Replaces every mirroring rule at once (unchanged rules keep their objects and sampling position).</summary>
-    public void PublishMirrors(IEnumerable<MirrorRule> mirrors)
+    public void PublishMirrors(IEnumerable<MirrorRule> mirrors) => Replace(ref _mirrors, mirrors, m => m.Source, (a, b) => a.SameAs(b));
+
+    private void Replace<T>(ref FrozenDictionary<string, T> current, IEnumerable<T> items, Func<T, string> key, Func<T, T, bool> same)
+        where T : class
     {
         lock (_writeLock)
         {
-            var next = new Dictionary<string, MirrorRule>(StringComparer.Ordinal);
+            var next = new Dictionary<string, T>(StringComparer.Ordinal);
             var changed = false;
-            foreach (var rule in mirrors)
+            foreach (var item in items)
             {
-                var kept = _mirrors.GetValueOrDefault(rule.Source) is { } old && old.SameAs(rule) ? old : rule;
-                changed |= !ReferenceEquals(kept, _mirrors.GetValueOrDefault(rule.Source));
-                next[rule.Source] = kept;
+                var old = current.GetValueOrDefault(key(item));
+                var kept = old is not null && same(old, item) ? old : item;
+                changed |= !ReferenceEquals(kept, old);
+                next[key(item)] = kept;
             }
 
-            if (changed || next.Count != _mirrors.Count)
+            if (changed || next.Count != current.Count)
             {
-                Volatile.Write(ref _mirrors, next.ToFrozenDictionary(StringComparer.Ordinal));
+                Volatile.Write(ref current, next.ToFrozenDictionary(StringComparer.Ordinal));
             }
         }
     }

@@ -53,18 +53,21 @@ public sealed partial class PredictGateway : IDisposable
         _logger = logger;
         _time = time;
         _accessLog = accessLog;
-        _invoker = new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            EnableMultipleHttp2Connections = true,
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            ActivityHeadersPropagator = null,
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
-        });
+        _invoker = NewUpstreamInvoker();
     }
+
+    /// <summary>A client for instances: no proxy, redirects, decompression, cookies or trace headers; pooled connections.</summary>
+    internal static HttpMessageInvoker NewUpstreamInvoker() => new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        EnableMultipleHttp2Connections = true,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        ActivityHeadersPropagator = null,
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+    });
 
     /// <summary>Maps the predict and web-app routes.</summary>
     public static void Map(IEndpointRouteBuilder app)

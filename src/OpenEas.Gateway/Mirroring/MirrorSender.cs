@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Threading.Channels;
 using HdrHistogram;
 using Microsoft.Extensions.Hosting;
@@ -48,15 +47,7 @@ public sealed class MirrorSender : BackgroundService
         _routes = routes;
         _metrics = metrics;
         _time = time;
-        _http = new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            ActivityHeadersPropagator = null,
-        });
+        _http = Forwarding.PredictGateway.NewUpstreamInvoker();
     }
 
     /// <summary>Offers a copy for each target; a full queue drops it (counted). Never waits.</summary>

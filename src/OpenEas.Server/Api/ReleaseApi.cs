@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -12,13 +11,11 @@ namespace OpenEas.Server.Api;
 
 /// <summary>
 /// Safe release under <c>/api/v2</c>: service groups and weights (EAS's <c>/groups</c> and <c>/services/{name}/release</c>),
-/// mirroring (EAS's <c>/services/{name}/mirror</c>, plus its report) and progressive canary releases.
+/// mirroring (EAS's <c>/services/{name}/mirror</c>, plus its report) and progressive canary releases. Bodies are read
+/// without regard to the keys' case: EAS's <c>{"Ratio": 20}</c> and <c>{"ratio": 20}</c> both work.
 /// </summary>
 internal static class ReleaseApi
 {
-    /// <summary>Bodies are read without regard to case: EAS's <c>{"Ratio": 20}</c> and <c>{"ratio": 20}</c> both work.</summary>
-    private static readonly JsonSerializerOptions Relaxed = new(EasJsonContext.Default.Options) { PropertyNameCaseInsensitive = true };
-
     /// <param name="api">The <c>/api/v2</c> group (admin auth and ProblemDetails come with it).</param>
     public static void Map(RouteGroupBuilder api)
     {
@@ -79,19 +76,5 @@ internal static class ReleaseApi
     /// <summary>The setting in force, or <c>{"Ratio": 0, "Target": []}</c> when off.</summary>
     private static IResult MirrorAnswer(MirrorSetting? setting) => Results.Json(setting ?? new MirrorSetting(), EasJsonContext.Default.MirrorSetting);
 
-    private static async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type) where T : class
-    {
-        try
-        {
-            var relaxed = (JsonTypeInfo<T>)Relaxed.GetTypeInfo(type.Type);
-            return await JsonSerializer.DeserializeAsync(request.Body, relaxed, request.HttpContext.RequestAborted).ConfigureAwait(false)
-                ?? throw new ControlException(400, ErrorCodes.BadRequest, "the body must be a JSON object", [new SpecIssue("", "must be a JSON object")]);
-        }
-        catch (JsonException ex)
-        {
-            var path = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "" : ex.Path.TrimStart('$', '.');
-            throw new ControlException(400, path.Length == 0 ? ErrorCodes.MalformedJson : ErrorCodes.BadRequest,
-                path.Length == 0 ? $"malformed JSON: {ex.Message}" : $"{path}: has the wrong type", [new SpecIssue(path, "has the wrong type")]);
-        }
-    }
+    private static Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type) where T : class => ResourceApi.ReadAsync(request, type);
 }

@@ -23,7 +23,7 @@ public sealed partial class CanaryController : BackgroundService
     /// <summary>The canary's name suffix (service names allow letters, digits and '_').</summary>
     public const string CanarySuffix = "_canary";
 
-    /// <summary>How far back the baseline is read before a step began (its reference when it gets little traffic).</summary>
+    /// <summary>How far back the baseline is read before a step began when it gets too few calls in the step (at 100 %).</summary>
     private static readonly TimeSpan BaselineLookBack = TimeSpan.FromSeconds(60);
 
     private readonly EasStore _store;
@@ -34,6 +34,8 @@ public sealed partial class CanaryController : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<CanaryController> _logger;
     private readonly Lock _lock = new();
+    private readonly System.Threading.Channels.Channel<bool> _secondClosed = System.Threading.Channels.Channel.CreateBounded<bool>(
+        new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
 
     public CanaryController(EasStore store, ServiceManager services, Reconciler reconciler, TrafficPublisher publisher, MetricsHub metrics,
         TimeProvider time, ILogger<CanaryController> logger)
@@ -45,6 +47,8 @@ public sealed partial class CanaryController : BackgroundService
         _metrics = metrics;
         _time = time;
         _logger = logger;
+        // Judge as soon as a second is closed, not up to a poll later: every second of a breach costs users calls.
+        metrics.SecondClosed += _ => _secondClosed.Writer.TryWrite(true);
     }
 
     /// <summary>Starts a release of <paramref name="service"/>; the canary takes traffic once it is Running.</summary>
@@ -230,7 +234,15 @@ public sealed partial class CanaryController : BackgroundService
         {
             try
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(500), _time, stoppingToken).ConfigureAwait(false);
+                using (var tick = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+                {
+                    var closed = _secondClosed.Reader.WaitToReadAsync(tick.Token).AsTask();
+                    await Task.WhenAny(closed, Task.Delay(TimeSpan.FromSeconds(1), _time, tick.Token)).ConfigureAwait(false);
+                    await tick.CancelAsync().ConfigureAwait(false);
+                    _secondClosed.Reader.TryRead(out _);
+                }
+
+                stoppingToken.ThrowIfCancellationRequested();
                 Tick();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -315,9 +327,18 @@ public sealed partial class CanaryController : BackgroundService
     private bool Judge(ReleaseInfo release, DateTimeOffset now)
     {
         var stepStarted = release.StepStartTime ?? now;
-        // Whole seconds only: the hub closes a second once it is over.
-        var canary = _metrics.Query(release.Canary, null, stepStarted, now, 1).Points;
-        var baseline = _metrics.Query(release.ServiceName, null, stepStarted - BaselineLookBack, now, 1).Points;
+        // From the second the step began in (the hub's points start on whole seconds), so its first calls count at once.
+        var canary = _metrics.Query(release.Canary, null, DateTimeOffset.FromUnixTimeSeconds(stepStarted.ToUnixTimeSeconds()), now, 1).Points;
+
+        // The baseline in the same seconds (same machine, same moment); only when it got too few calls then (at 100 %),
+        // the minute before the step as well.
+        var from = DateTimeOffset.FromUnixTimeSeconds(stepStarted.ToUnixTimeSeconds());
+        var baseline = _metrics.Query(release.ServiceName, null, from, now, 1).Points;
+        if (baseline.Sum(p => p.Requests) < CanaryPolicy.MinCallsForLatency)
+        {
+            baseline = _metrics.Query(release.ServiceName, null, from - BaselineLookBack, now, 1).Points;
+        }
+
         var policy = new CanaryPolicy(release.MaxErrorRate, release.MaxP99Ratio, release.MinCalls, TimeSpan.FromSeconds(release.PauseSeconds));
         var verdict = CanaryJudge.Judge(canary, baseline, policy, stepStarted, now, release.State == ReleaseStates.Paused);
         release.Observed = verdict.Observed;

@@ -12,6 +12,9 @@ public sealed record CanaryPolicy(double MaxErrorRate, double MaxP99Ratio, int M
 {
     /// <summary>Calls each side needs before the p99 ratio is judged at all.</summary>
     public const int MinCallsForLatency = 50;
+
+    /// <summary>Seconds of canary traffic a step needs before its p99 is judged: a median of two or three per-second p99s is noise.</summary>
+    public const int MinSecondsForLatency = 10;
 }
 
 public enum CanaryDecision
@@ -33,9 +36,12 @@ public sealed record CanaryVerdict(CanaryDecision Decision, string Reason, Canar
 /// <list type="bullet">
 /// <item>Errors: the Wilson score 95 % lower bound of the canary's 5xx rate must stay at or under the limit, so one
 /// unlucky call out of five does not roll back a good version, while 20 % errors are caught within a few calls.</item>
-/// <item>Latency: the call-weighted p99 of the canary over the baseline's, once both have enough calls.</item>
+/// <item>Latency: the median of the canary's per-second p99s over the baseline's, judged when the step's pause is over
+/// (on the whole step, with enough calls on both sides): a new instance's cold first second is no regression, a version
+/// that stays slow is.</item>
 /// </list>
-/// A breach rolls back even while the release is paused; a step advances only after its pause and with enough calls.
+/// An error breach rolls back at once, even while the release is paused; a step advances only after its pause and with
+/// enough calls.
 /// </summary>
 public static class CanaryJudge
 {
@@ -44,8 +50,8 @@ public static class CanaryJudge
     public static CanaryVerdict Judge(IReadOnlyList<MetricPoint> canary, IReadOnlyList<MetricPoint> baseline, CanaryPolicy policy,
         DateTimeOffset stepStarted, DateTimeOffset now, bool paused)
     {
-        var (cCalls, cErrors, cP99) = Summarize(canary);
-        var (bCalls, bErrors, bP99) = Summarize(baseline);
+        var (cCalls, cErrors, cP99, cSeconds) = Summarize(canary);
+        var (bCalls, bErrors, bP99, _) = Summarize(baseline);
         var rate = cCalls == 0 ? 0 : (double)cErrors / cCalls;
         var lower = WilsonLowerBound(cErrors, cCalls);
         var baselineRate = bCalls == 0 ? 0 : (double)bErrors / bCalls;
@@ -69,7 +75,8 @@ public static class CanaryJudge
                 + (baselineRate > policy.MaxErrorRate ? " (the baseline's own rate)" : ""), observed);
         }
 
-        if (cCalls >= CanaryPolicy.MinCallsForLatency && bCalls >= CanaryPolicy.MinCallsForLatency && bP99 > 0
+        var elapsed = now - stepStarted;
+        if (elapsed >= policy.Pause && cSeconds >= CanaryPolicy.MinSecondsForLatency && cCalls >= CanaryPolicy.MinCallsForLatency && bCalls >= CanaryPolicy.MinCallsForLatency && bP99 > 0
             && cP99 > bP99 * policy.MaxP99Ratio && cP99 - bP99 >= policy.MinP99DeltaMs)
         {
             return new(CanaryDecision.Rollback,
@@ -81,7 +88,6 @@ public static class CanaryJudge
             return new(CanaryDecision.Hold, "paused by hand", observed);
         }
 
-        var elapsed = now - stepStarted;
         if (elapsed < policy.Pause)
         {
             return new(CanaryDecision.Hold, $"{elapsed.TotalSeconds:0} s of {policy.Pause.TotalSeconds:0} s", observed);
@@ -111,18 +117,23 @@ public static class CanaryJudge
         return Math.Max(0, (center - margin) / (1 + z2 / n));
     }
 
-    /// <summary>Calls, 5xx and the call-weighted p99 of per-second points.</summary>
-    private static (long Calls, long Errors, double P99) Summarize(IReadOnlyList<MetricPoint> points)
+    /// <summary>Calls, 5xx and the median of the per-second p99s (over the seconds that had calls).</summary>
+    private static (long Calls, long Errors, double P99, int Seconds) Summarize(IReadOnlyList<MetricPoint> points)
     {
         long calls = 0, errors = 0;
-        double weighted = 0;
+        var p99s = new List<double>();
         foreach (var p in points)
         {
             calls += p.Requests;
             errors += p.Status5xx;
-            weighted += p.P99Ms * p.Requests;
+            if (p.Requests > 0)
+            {
+                p99s.Add(p.P99Ms);
+            }
         }
 
-        return (calls, errors, calls == 0 ? 0 : weighted / calls);
+        p99s.Sort();
+        var median = p99s.Count == 0 ? 0 : p99s.Count % 2 == 1 ? p99s[p99s.Count / 2] : (p99s[p99s.Count / 2 - 1] + p99s[p99s.Count / 2]) / 2;
+        return (calls, errors, median, p99s.Count);
     }
 }

@@ -55,6 +55,21 @@ public class CanaryJudgeTests
     }
 
     [Fact]
+    public void A_cold_first_second_is_no_latency_regression_but_a_slow_version_is()
+    {
+        var cold = Points(10, 10, 0, 5);
+        cold[0].P99Ms = 200;
+        var slow = Points(10, 10, 0, 40);
+        var baseline = Points(60, 50, 0, 5);
+        var start = DateTimeOffset.UnixEpoch;
+
+        Assert.Equal(CanaryDecision.Advance, CanaryJudge.Judge(cold, baseline, Policy with { Pause = TimeSpan.FromSeconds(10) }, start, start.AddSeconds(10), false).Decision);
+        Assert.Equal(CanaryDecision.Rollback, CanaryJudge.Judge(slow, baseline, Policy with { Pause = TimeSpan.FromSeconds(10) }, start, start.AddSeconds(10), false).Decision);
+        // Mid-step, latency is not judged yet (only errors are).
+        Assert.Equal(CanaryDecision.Hold, CanaryJudge.Judge(slow, baseline, Policy with { Pause = TimeSpan.FromSeconds(20) }, start, start.AddSeconds(10), false).Decision);
+    }
+
+    [Fact]
     public void Rollback_says_why_with_the_numbers()
     {
         var verdict = CanaryJudge.Judge(Points(2, 10, 4, 5), Points(60, 50, 0, 5), Policy, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(2), false);

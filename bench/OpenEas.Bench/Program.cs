@@ -4,6 +4,7 @@ using OpenEas.Bench.ColdStart;
 using OpenEas.Bench.Gateway;
 using OpenEas.Bench.Infrastructure;
 using OpenEas.Bench.Processor;
+using OpenEas.Bench.Release;
 using OpenEas.Bench.Scaling;
 using OpenEas.Bench.Queue;
 using OpenEas.Bench.Stress;
@@ -24,6 +25,8 @@ internal static class Program
                dotnet run --project bench/OpenEas.Bench -c Release -- scaling [--idle S] [--step S] [--tail S] [--rate N] [--write bench/RESULTS.md] [--note TEXT]
                dotnet run --project bench/OpenEas.Bench -c Release -- queue [--rounds N] [--duration S] [--probe S] [--warmup S] [--connections N]
                                                                         [--items N] [--latency-items N] [--write bench/RESULTS.md] [--note TEXT]
+               dotnet run --project bench/OpenEas.Bench -c Release -- release [--rounds N] [--duration S] [--warmup S] [--rate N] [--mirror-delay MS]
+                                                                          [--write bench/RESULTS.md] [--note TEXT]
                dotnet OpenEas.Bench.dll upstream --port P
                dotnet OpenEas.Bench.dll yarp --port P --to http://127.0.0.1:U/
 
@@ -66,6 +69,12 @@ internal static class Program
             --connections   connections of both generators, 1-256 (default 32)
             --items         XADDs per redis-benchmark run, 1000-10000000 (default 200000)
             --latency-items put → result samples per backend, 10-10000 (default 300)
+          release     main-call p50/p99 with mirroring off and at 100 % to a slow mirror, interleaved (bench/release/run.sh)
+            --rounds      interleaved rounds, 1-15 (default 3)
+            --duration    seconds of each run, 5-120 (default 20)
+            --warmup      seconds of warm-up load, 0-120 (default 20)
+            --rate        calls per second (open loop), 10-2000 (default 200)
+            --mirror-delay  ms the mirror takes per call, 0-10000 (default 200)
           upstream    the gateway scenario's fast upstream: answers every request 200 "ok" after reading its body
           yarp        the gateway scenario's bare YARP IHttpForwarder app
           --write     also replace the scenario's section of this markdown file
@@ -101,6 +110,7 @@ internal static class Program
                 "processor" when OperatingSystem.IsLinux() => await ProcessorScenario.RunAsync(ParseProcessor(args), cts.Token),
                 "scaling" => await ScalingScenario.RunAsync(ParseScaling(args), cts.Token),
                 "queue" => await QueueScenario.RunAsync(ParseQueue(args), cts.Token),
+                "release" => await ReleaseScenario.RunAsync(ParseRelease(args), cts.Token),
                 "upstream" => await UpstreamApp.RunAsync(Int(Option(args, "--port"), "--port", 1, 65535), cts.Token),
                 "yarp" => await YarpApp.RunAsync(Int(Option(args, "--port"), "--port", 1, 65535), Option(args, "--to"), cts.Token),
                 _ => throw new ArgumentException($"unknown scenario '{args[0]}'"),
@@ -169,6 +179,13 @@ internal static class Program
         return new QueueBenchOptions(a.Int("--rounds", 3, 1, 15), a.Int("--duration", 10, 3, 60), a.Int("--probe", 5, 1, 60), a.Int("--warmup", 10, 0, 120),
             a.Int("--connections", 32, 1, 256), a.Int("--items", 200_000, 1000, 10_000_000), a.Int("--latency-items", 300, 10, 10_000),
             a.Text("--write"), a.Text("--note"), a.Command);
+    }
+
+    private static ReleaseBenchOptions ParseRelease(string[] args)
+    {
+        var a = new BenchArgs(args, "--rounds", "--duration", "--warmup", "--rate", "--mirror-delay", "--write", "--note");
+        return new ReleaseBenchOptions(a.Int("--rounds", 3, 1, 15), a.Int("--duration", 20, 5, 120), a.Int("--warmup", 20, 0, 120),
+            a.Int("--rate", 200, 10, 2000), a.Int("--mirror-delay", 200, 0, 10_000), a.Text("--write"), a.Text("--note"), a.Command);
     }
 
     /// <summary>The value after <paramref name="name"/> (the helper modes take only named options).</summary>

@@ -75,6 +75,7 @@ internal static class CliApp
         TokenCommand.Add(root, env);
         AlertCommands.Add(root, env);
         ResourceCommands.Add(root, env);
+        ReleaseCommands.Add(root, env);
         ServerCommand.Add(root, env);
         ProcessorCommand.Add(root, env);
         return root;

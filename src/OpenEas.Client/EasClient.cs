@@ -276,6 +276,64 @@ public sealed class EasClient : IDisposable
     // ---- resource groups ------------------------------------------------------------------
 
     /// <summary>Every resource group (<c>public</c> first) with its capacity, use and services.</summary>
+    // ---- service groups, mirroring, canary releases -----------------------------------------
+
+    public Task<List<GroupInfo>> ListGroupsAsync(CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, "api/v2/groups", null, EasJsonContext.Default.ListGroupInfo, ct);
+
+    public Task<GroupInfo> DescribeGroupAsync(string group, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"api/v2/groups/{Esc(group)}", null, EasJsonContext.Default.GroupInfo, ct);
+
+    /// <summary>Sets several members' weights at once (the gateway switches in one step).</summary>
+    public Task<GroupInfo> SetGroupWeightsAsync(string group, IReadOnlyDictionary<string, int> weights, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"api/v2/groups/{Esc(group)}/weights",
+            Json(JsonSerializer.Serialize(new GroupWeightRequest { Weights = weights.ToDictionary() }, EasJsonContext.Default.GroupWeightRequest)),
+            EasJsonContext.Default.GroupInfo, ct);
+
+    /// <summary>Keeps one user on one member by a header's or a cookie's value (both null: not sticky).</summary>
+    public Task<GroupInfo> SetGroupStickyAsync(string group, string? header, string? cookie, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"api/v2/groups/{Esc(group)}/sticky",
+            Json(JsonSerializer.Serialize(new GroupStickyRequest { Header = header, Cookie = cookie }, EasJsonContext.Default.GroupStickyRequest)),
+            EasJsonContext.Default.GroupInfo, ct);
+
+    /// <summary>EAS's release call: the service's weight in its group.</summary>
+    public Task<GroupInfo> SetServiceWeightAsync(string name, int weight, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"api/v2/services/{Esc(name)}/release",
+            Json(JsonSerializer.Serialize(new ReleaseWeightRequest { Weight = weight }, EasJsonContext.Default.ReleaseWeightRequest)),
+            EasJsonContext.Default.GroupInfo, ct);
+
+    /// <summary>The service's mirroring (Ratio 0 and no target when off).</summary>
+    public Task<MirrorSetting> GetMirrorAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"api/v2/services/{Esc(name)}/mirror", null, EasJsonContext.Default.MirrorSetting, ct);
+
+    /// <summary>Copies <paramref name="percent"/> % of the service's calls to the targets (a new setting starts a new report).</summary>
+    public Task<MirrorSetting> SetMirrorAsync(string name, int percent, IEnumerable<string> targets, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"api/v2/services/{Esc(name)}/mirror",
+            Json(JsonSerializer.Serialize(new MirrorSetting { Ratio = percent, Target = [.. targets] }, EasJsonContext.Default.MirrorSetting)),
+            EasJsonContext.Default.MirrorSetting, ct);
+
+    public Task<MirrorSetting> DisableMirrorAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, $"api/v2/services/{Esc(name)}/mirror", null, EasJsonContext.Default.MirrorSetting, ct);
+
+    /// <summary>Main versus mirror: status codes, latency percentiles, differing bodies with examples, drops.</summary>
+    public Task<MirrorReport> GetMirrorReportAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"api/v2/services/{Esc(name)}/mirror/report", null, EasJsonContext.Default.MirrorReport, ct);
+
+    /// <summary>Starts a progressive canary release of the service.</summary>
+    public Task<ReleaseInfo> StartCanaryAsync(string name, CanaryRequest request, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/v2/services/{Esc(name)}/canary",
+            Json(JsonSerializer.Serialize(request, EasJsonContext.Default.CanaryRequest)), EasJsonContext.Default.ReleaseInfo, ct);
+
+    /// <summary>The service's release (running, or the last one).</summary>
+    public Task<ReleaseInfo> GetCanaryAsync(string name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"api/v2/services/{Esc(name)}/canary", null, EasJsonContext.Default.ReleaseInfo, ct);
+
+    /// <summary>pause, resume, abort or promote the running release.</summary>
+    public Task<ReleaseInfo> CanaryActionAsync(string name, string action, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Put, $"api/v2/services/{Esc(name)}/canary",
+            Json(JsonSerializer.Serialize(new CanaryActionRequest { Action = action }, EasJsonContext.Default.CanaryActionRequest)),
+            EasJsonContext.Default.ReleaseInfo, ct);
+
     public Task<List<ResourceGroupInfo>> ListResourcesAsync(CancellationToken ct = default) =>
         SendAsync(HttpMethod.Get, "api/v2/resources", null, EasJsonContext.Default.ListResourceGroupInfo, ct);
 

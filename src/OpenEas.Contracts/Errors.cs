@@ -18,6 +18,8 @@ public static class ErrorCodes
     public const string ResourceNotFound = "ResourceNotFound";
     public const string ResourceExists = "ResourceExists";
     public const string InvalidResource = "InvalidResource";
+    public const string GroupNotFound = "GroupNotFound";
+    public const string ReleaseNotFound = "ReleaseNotFound";
 }
 
 /// <summary>The JSON body of a gateway error (<c>/api/predict/...</c>).</summary>

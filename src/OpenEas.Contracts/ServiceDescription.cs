@@ -31,6 +31,14 @@ public sealed class ServiceDescription
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ScalingInfo? Scaling { get; set; }
 
+    /// <summary>The canary release of this service, while one runs or after it ended (null when none).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ReleaseInfo? Release { get; set; }
+
+    /// <summary>Mirroring of this service's calls to test services (null when off).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public MirrorSetting? Mirror { get; set; }
+
     /// <summary>Non-fatal findings about the spec (for example unknown keys), each naming a JSON path.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<SpecIssue>? Warnings { get; init; }

@@ -115,6 +115,12 @@ public sealed class EasServer : IAsyncDisposable
         builder.Services.AddSingleton<Gateway.Queue.QueueGateway>();
         builder.Services.AddSingleton<Core.Queue.QueueDispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Queue.QueueDispatcher>());
+        builder.Services.AddSingleton<Core.Release.TrafficPublisher>();
+        builder.Services.AddSingleton<Core.Release.GroupManager>();
+        builder.Services.AddSingleton<Core.Release.CanaryController>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Core.Release.CanaryController>());
+        builder.Services.AddSingleton<Gateway.Mirroring.MirrorSender>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Gateway.Mirroring.MirrorSender>());
         builder.Services.AddSingleton<PredictGateway>();
         builder.Services.AddSingleton<DebugCaller>();
         builder.Services.AddSingleton<Jobs.StressJobs>();

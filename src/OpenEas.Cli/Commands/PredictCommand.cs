@@ -113,7 +113,23 @@ internal static class PredictCommand
     {
         try
         {
-            return (await ctx.Client.DescribeServiceAsync(ctx.Service!, ct)).AccessToken;
+            // {group}.{service} opens with the member's token; a group with any member's.
+            var name = ctx.Service!;
+            var dot = name.IndexOf('.', StringComparison.Ordinal);
+            if (dot > 0)
+            {
+                name = name[(dot + 1)..];
+            }
+
+            try
+            {
+                return (await ctx.Client.DescribeServiceAsync(name, ct)).AccessToken;
+            }
+            catch (EasApiException ex) when (ex.Status == HttpStatusCode.NotFound && dot < 0)
+            {
+                var group = await ctx.Client.DescribeGroupAsync(name, ct);
+                return (await ctx.Client.DescribeServiceAsync(group.Members[0].ServiceName, ct)).AccessToken;
+            }
         }
         catch (EasApiException ex) when (ex.Status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {

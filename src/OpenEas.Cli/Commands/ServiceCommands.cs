@@ -117,6 +117,16 @@ internal static class ServiceCommands
             }
         }
 
+        if (d.Release is { } release)
+        {
+            yield return ("Release", ReleaseCommands.Line(release));
+        }
+
+        if (d.Mirror is { Ratio: > 0 } mirror)
+        {
+            yield return ("Mirror", $"{mirror.Ratio}% of calls copied to {string.Join(", ", mirror.Target)}");
+        }
+
         yield return ("ServiceConfig", d.ServiceConfig?.ToJsonString() ?? "");
         foreach (var warning in d.Warnings ?? [])
         {

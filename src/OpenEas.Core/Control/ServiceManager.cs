@@ -57,6 +57,11 @@ public sealed class ServiceManager
                 throw new ControlException(409, ErrorCodes.Conflict, $"service \"{spec.Name}\" is still being deleted; try again in a moment");
             }
 
+            if (_store.ListGroupMembers().Any(m => m.Group == spec.Name))
+            {
+                throw new ControlException(409, ErrorCodes.Conflict, $"\"{spec.Name}\" is the name of a service group; a service needs another name");
+            }
+
             _reconciler.ForgetSpecs(spec.Name);
             if (!_store.TryCreateService(record, spec.Raw.ToJsonString()))
             {
@@ -414,6 +419,11 @@ public sealed class ServiceManager
             : null;
 
         var spec = ServiceSpecParser.Parse(config ?? []).Spec;
+        var membership = _store.ListGroupMembers().FirstOrDefault(m => m.Service == s.Name);
+        var release = _store.GetRelease(s.Name) is { } releaseJson
+            ? JsonSerializer.Deserialize(releaseJson, EasJsonContext.Default.ReleaseInfo)
+            : null;
+        var mirror = _store.ListMirrors().FirstOrDefault(m => m.Service == s.Name);
         return new ServiceDescription
         {
             ServiceName = s.Name,
@@ -430,7 +440,10 @@ public sealed class ServiceManager
             IntranetEndpoint = $"{_options.PublicEndpoint.TrimEnd('/')}/api/predict/{s.Name}",
             InternetEndpoint = $"{_options.PublicEndpoint.TrimEnd('/')}/api/predict/{s.Name}",
             Resource = spec?.Metadata.Resource ?? "public",
-            ServiceGroup = spec?.Metadata.Group ?? "",
+            ServiceGroup = membership?.Group ?? spec?.Metadata.Group ?? "",
+            Weight = membership?.Weight ?? 100,
+            Release = release is null ? null : WithoutSpec(release),
+            Mirror = mirror is null ? null : new MirrorSetting { Ratio = mirror.Ratio, Target = [.. mirror.Targets] },
             CreateTime = s.CreateTime,
             UpdateTime = s.UpdateTime,
             ServiceConfig = config,
@@ -460,6 +473,28 @@ public sealed class ServiceManager
                 .Select(e => new ServiceEvent { Id = e.Id, Time = e.Time, Type = e.Type, Reason = e.Reason, Message = e.Message })],
         };
     }
+
+    /// <summary>A release as desc shows it: its state and last events, not the spec it carries.</summary>
+    private static ReleaseInfo WithoutSpec(ReleaseInfo r) => new()
+    {
+        ServiceName = r.ServiceName,
+        Canary = r.Canary,
+        State = r.State,
+        Reason = r.Reason,
+        Steps = r.Steps,
+        Step = r.Step,
+        Weight = r.Weight,
+        PauseSeconds = r.PauseSeconds,
+        MaxErrorRate = r.MaxErrorRate,
+        MaxP99Ratio = r.MaxP99Ratio,
+        MinCalls = r.MinCalls,
+        StartTime = r.StartTime,
+        StepStartTime = r.StepStartTime,
+        UpdateTime = r.UpdateTime,
+        PromotedVersion = r.PromotedVersion,
+        Observed = r.Observed,
+        History = [.. r.History.TakeLast(5)],
+    };
 
     /// <summary>A spec with <c>metadata.instance</c> set to the given count.</summary>
     private static JsonObject WithInstances(JsonObject spec, int instances)
@@ -495,11 +530,6 @@ public sealed class ServiceManager
                 "GPUs are counted against the resource group's declared gpu capacity; the process runtime does not bind devices (CUDA_VISIBLE_DEVICES is the program's own)");
         }
 
-        if (!string.IsNullOrEmpty(spec.Metadata.Group))
-        {
-            yield return new SpecIssue("metadata.group", $"{Kept}: service groups are not available yet");
-        }
-
         for (var i = 0; i < spec.Containers.Count; i++)
         {
             if (spec.Containers[i].PythonRequirements is { Count: > 0 } || spec.Containers[i].PythonRequirementsPath is not null)
@@ -530,6 +560,19 @@ public sealed class ServiceManager
             if (cronErrors.Count > 0)
             {
                 throw ControlException.InvalidSpec([.. cronErrors.Select(e => new SpecIssue(e.Path.Length == 0 ? "cronscaler" : "cronscaler." + e.Path, e.Message))]);
+            }
+        }
+
+        if (parsed.Spec!.Metadata.Group is { } serviceGroup)
+        {
+            if (!SpecNames.IsValidServiceName(serviceGroup, out var groupError))
+            {
+                throw ControlException.InvalidSpec([new SpecIssue("metadata.group", groupError!)]);
+            }
+
+            if (_store.GetService(serviceGroup) is not null)
+            {
+                throw ControlException.InvalidSpec([new SpecIssue("metadata.group", $"\"{serviceGroup}\" is the name of a service; a group needs its own name")]);
             }
         }
 

@@ -41,6 +41,7 @@ public sealed class Reconciler : BackgroundService
     private readonly ConcurrentDictionary<(string, int), ServiceSpec> _specs = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly SemaphoreSlim _passLock = new(1, 1);
+    private readonly Dictionary<string, BatchState> _batches = new(StringComparer.Ordinal);
     private long _passes;
 
     public Reconciler(EasStore store, IInstanceRuntime runtime, RouteTable routes, TimeProvider time, EasCoreOptions options,
@@ -55,6 +56,9 @@ public sealed class Reconciler : BackgroundService
         var host = HostCapacity.Detect();
         _capacity = new HostCapacity(options.CapacityCpu ?? host.Cpu, options.CapacityMemoryMb ?? host.MemoryMb, host.Gpu);
     }
+
+    /// <summary>Raised after every reconcile pass (traffic splits follow group membership from here).</summary>
+    public event Action? PassCompleted;
 
     /// <summary>The node capacity instances are placed against.</summary>
     public HostCapacity Capacity => _capacity;
@@ -283,6 +287,8 @@ public sealed class Reconciler : BackgroundService
         {
             RotateLogs();
         }
+
+        PassCompleted?.Invoke();
     }
 
     /// <summary>
@@ -433,10 +439,30 @@ public sealed class Reconciler : BackgroundService
         var desired = deleting || spec is null ? 0 : service.EffectiveReplicas;
         // Instances under a preemption notice still serve, but the plan already counts them as gone.
         var live = agents.Where(a => !a.Leaving && a.PreemptAt is null).ToList();
-        var strategy = (spec?.Metadata.RollingStrategy ?? new RollingStrategy()).Resolve(desired);
+        var rolling = spec?.Metadata.RollingStrategy ?? new RollingStrategy();
+        var strategy = rolling.Resolve(desired);
+        var (cap, batch) = BatchPlanner.Cap(desired, service.CurrentVersion, rolling.Batches, TimeSpan.FromSeconds(rolling.PauseSeconds),
+            live.Count(a => a.Version == service.CurrentVersion && a.Ready), live.Count(a => a.Version != service.CurrentVersion),
+            _batches.GetValueOrDefault(service.Name), now);
+        if (batch is null)
+        {
+            _batches.Remove(service.Name);
+        }
+        else
+        {
+            if (_batches.GetValueOrDefault(service.Name)?.Batch != batch.Batch)
+            {
+                _store.AddEvent(service.Name, now, "Normal", "UpdateBatch",
+                    $"update to version {service.CurrentVersion}: batch {batch.Batch}/{rolling.Batches}, up to {cap} of {desired} instance(s) on the new version"
+                    + (rolling.PauseSeconds > 0 ? $", then a {rolling.PauseSeconds:0.#} s pause" : ""));
+            }
+
+            _batches[service.Name] = batch;
+        }
+
         var plan = RolloutPlanner.Plan(desired, service.CurrentVersion,
             live.Select(a => new PlanInstance(a.Id, a.Version, a.Ready, !a.Started, a.CreateTime, a.Overflow)).ToList(),
-            strategy.Surge, strategy.Unavailable);
+            strategy.Surge, strategy.Unavailable, cap);
         RetirePreempted(agents, live, desired, now);
 
         foreach (var id in plan.Drain)

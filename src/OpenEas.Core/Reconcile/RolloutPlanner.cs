@@ -17,8 +17,11 @@ public sealed record RolloutPlan(int Create, IReadOnlyList<string> Drain)
 /// </summary>
 public static class RolloutPlanner
 {
-    public static RolloutPlan Plan(int desired, int version, IReadOnlyList<PlanInstance> live, int surge, int unavailable)
+    /// <param name="maxCurrent">An update plan's batch: at most this many instances of the current version for now (the rest
+    /// stay on their old version); null = no limit.</param>
+    public static RolloutPlan Plan(int desired, int version, IReadOnlyList<PlanInstance> live, int surge, int unavailable, int? maxCurrent = null)
     {
+        var cap = Math.Min(desired, maxCurrent ?? desired);
         var current = new List<PlanInstance>();
         var old = new List<PlanInstance>();
         foreach (var i in live)
@@ -74,6 +77,8 @@ public static class RolloutPlanner
             removable = oldReady.Count;
         }
 
+        // A batch keeps the old instances the later batches will replace.
+        removable = Math.Min(removable, oldReady.Count - Math.Max(0, desired - cap));
         foreach (var victim in oldReady.OrderBy(i => i.CreateTime).Take(Math.Clamp(removable, 0, oldReady.Count)))
         {
             drain.Add(victim.Id);
@@ -82,9 +87,52 @@ public static class RolloutPlanner
         // Bring up the current version, within the surge allowance.
         var liveAfter = live.Count - drain.Count;
         var keptCurrent = current.Count - current.Count(i => drain.Contains(i.Id));
-        var missing = desired - keptCurrent;
+        var missing = cap - keptCurrent;
         var room = desired + surge - liveAfter;
         var create = Math.Max(0, Math.Min(missing, room));
         return create == 0 && drain.Count == 0 ? RolloutPlan.None : new RolloutPlan(create, drain);
+    }
+}
+
+/// <summary>Where an update plan stands for one service: the version being rolled to, its batch, and when that batch was Ready.</summary>
+public sealed record BatchState(int Version, int Batch, DateTimeOffset? ReadyAt);
+
+/// <summary>
+/// Update plans (<c>metadata.rolling_strategy.batches</c>, <c>pause_seconds</c>): a rolling update replaces the instances in
+/// batches of ceil(desired / batches), and waits <c>pause</c> after a batch is Ready before the next. A pure function, tested in tables.
+/// </summary>
+public static class BatchPlanner
+{
+    /// <returns>How many current-version instances are allowed now (null: no limit) and the state to keep (null: none).</returns>
+    public static (int? Cap, BatchState? State) Cap(int desired, int version, int batches, TimeSpan pause, int currentReady, int oldLive,
+        BatchState? state, DateTimeOffset now)
+    {
+        if (batches <= 1 || oldLive == 0 || desired <= 1)
+        {
+            return (null, null);
+        }
+
+        if (state is null || state.Version != version)
+        {
+            state = new BatchState(version, 1, null);
+        }
+
+        var size = (desired + batches - 1) / batches;
+        var cap = Math.Min(desired, state.Batch * size);
+        if (currentReady >= cap && cap < desired)
+        {
+            var readyAt = state.ReadyAt ?? now;
+            if (now - readyAt >= pause)
+            {
+                state = new BatchState(version, state.Batch + 1, null);
+                cap = Math.Min(desired, state.Batch * size);
+            }
+            else
+            {
+                state = state with { ReadyAt = readyAt };
+            }
+        }
+
+        return (cap, state);
     }
 }

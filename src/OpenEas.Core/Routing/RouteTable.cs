@@ -210,11 +210,61 @@ public sealed class RouteTable : IDisposable
     private readonly Dictionary<string, ServiceEndpoint> _endpoints = [];
     private readonly Dictionary<string, ServiceGate> _gates = [];
     private FrozenDictionary<string, ServiceRoute> _routes = FrozenDictionary<string, ServiceRoute>.Empty;
+    private FrozenDictionary<string, TrafficSplit> _splits = FrozenDictionary<string, TrafficSplit>.Empty;
+    private FrozenDictionary<string, MirrorRule> _mirrors = FrozenDictionary<string, MirrorRule>.Empty;
 
     /// <summary>The current snapshot; read without locks.</summary>
     public FrozenDictionary<string, ServiceRoute> Snapshot => Volatile.Read(ref _routes);
 
     public ServiceRoute? Find(string service) => Snapshot.GetValueOrDefault(service);
+
+    /// <summary>The split behind a name (a service group, or a service while a canary takes part of its traffic), or null.</summary>
+    public TrafficSplit? FindSplit(string name)
+    {
+        var splits = Volatile.Read(ref _splits);
+        return splits.Count == 0 ? null : splits.GetValueOrDefault(name);
+    }
+
+    /// <summary>The mirroring of a service's calls, or null (the usual case: one empty-dictionary check).</summary>
+    public MirrorRule? FindMirror(string service)
+    {
+        var mirrors = Volatile.Read(ref _mirrors);
+        return mirrors.Count == 0 ? null : mirrors.GetValueOrDefault(service);
+    }
+
+    /// <summary>Every split in force now.</summary>
+    public IReadOnlyCollection<TrafficSplit> Splits => Volatile.Read(ref _splits).Values;
+
+    /// <summary>
+    /// Replaces every split at once. A split that routes as before keeps its object, so its round-robin window carries on
+    /// and the exact split holds across publications.
+    /// </summary>
+    public void PublishSplits(IEnumerable<TrafficSplit> splits) => Replace(ref _splits, splits, s => s.Name, (a, b) => a.SameAs(b));
+
+    /// <summary>Replaces every mirroring rule at once (unchanged rules keep their objects and sampling position).</summary>
+    public void PublishMirrors(IEnumerable<MirrorRule> mirrors) => Replace(ref _mirrors, mirrors, m => m.Source, (a, b) => a.SameAs(b));
+
+    private void Replace<T>(ref FrozenDictionary<string, T> current, IEnumerable<T> items, Func<T, string> key, Func<T, T, bool> same)
+        where T : class
+    {
+        lock (_writeLock)
+        {
+            var next = new Dictionary<string, T>(StringComparer.Ordinal);
+            var changed = false;
+            foreach (var item in items)
+            {
+                var old = current.GetValueOrDefault(key(item));
+                var kept = old is not null && same(old, item) ? old : item;
+                changed |= !ReferenceEquals(kept, old);
+                next[key(item)] = kept;
+            }
+
+            if (changed || next.Count != current.Count)
+            {
+                Volatile.Write(ref current, next.ToFrozenDictionary(StringComparer.Ordinal));
+            }
+        }
+    }
 
     /// <summary>Replaces a service's route. Endpoint objects are reused by instance id so in-flight counts carry over.</summary>
     public void Publish(string service, string token, RoutePolicy policy, IEnumerable<(string InstanceId, string Address)> ready) =>

@@ -219,6 +219,12 @@ public sealed record RollingStrategy
     public string MaxSurge { get; init; } = "1";
     public string MaxUnavailable { get; init; } = "0";
 
+    /// <summary>An update plan: the rolling update goes in this many batches (1 = all at once, within surge).</summary>
+    public int Batches { get; init; } = 1;
+
+    /// <summary>How long the update waits after a batch is Ready before the next one starts.</summary>
+    public double PauseSeconds { get; init; }
+
     /// <summary>Resolves both values against a desired count; surge is at least 1 when unavailable is 0, so a rollout always progresses.</summary>
     public (int Surge, int Unavailable) Resolve(int desired)
     {

@@ -19,7 +19,7 @@ public static partial class ServiceSpecParser
         "worker_threads", "io_threads", "rate_limit", "max_concurrency", "max_body_size",
     ];
 
-    private static readonly HashSet<string> RollingKeys = ["max_surge", "max_unavailable"];
+    private static readonly HashSet<string> RollingKeys = ["max_surge", "max_unavailable", "batches", "pause_seconds"];
     private static readonly HashSet<string> EasKeys = ["termination_grace_period"];
 
     private const string RollingExpected = "a count (an integer >= 0) or a percentage like \"25%\"";
@@ -261,10 +261,14 @@ public static partial class ServiceSpecParser
         r.WarnUnknown(obj, "metadata.rolling_strategy", RollingKeys);
         var surge = RollingAmount(r, obj["max_surge"], "metadata.rolling_strategy.max_surge");
         var unavailable = RollingAmount(r, obj["max_unavailable"], "metadata.rolling_strategy.max_unavailable");
+        var batches = r.Integer(obj["batches"], "metadata.rolling_strategy.batches", 1, 1000, "an integer 1-1000");
+        var pause = r.Number(obj["pause_seconds"], "metadata.rolling_strategy.pause_seconds", 0, true, "a number of seconds >= 0");
         return new RollingStrategy
         {
             MaxSurge = surge ?? defaults.MaxSurge,
             MaxUnavailable = unavailable ?? defaults.MaxUnavailable,
+            Batches = (int)(batches ?? 1),
+            PauseSeconds = pause ?? 0,
         };
     }
 

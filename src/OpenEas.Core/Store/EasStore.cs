@@ -104,6 +104,7 @@ public sealed partial class EasStore
         AddColumnIfMissing(c, "services", "cronscaler", "TEXT NULL");
         MigrateAlerts(c);
         MigrateResources(c);
+        MigrateRelease(c);
     }
 
     private static void AddColumnIfMissing(SqliteConnection c, string table, string column, string type)

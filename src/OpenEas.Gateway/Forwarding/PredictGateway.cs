@@ -12,6 +12,7 @@ using OpenEas.Core.Routing;
 using OpenEas.Gateway.Auth;
 using OpenEas.Gateway.Balancing;
 using OpenEas.Gateway.Logging;
+using OpenEas.Gateway.Mirroring;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace OpenEas.Gateway.Forwarding;
@@ -37,14 +38,16 @@ public sealed partial class PredictGateway : IDisposable
     private readonly AccessLog _accessLog;
     private readonly MetricsHub _metrics;
     private readonly IZeroActivator? _activator;
+    private readonly MirrorSender? _mirrors;
     private readonly HttpMessageInvoker _invoker;
     private readonly Queue.QueueGateway? _queue;
     private ForwarderRequestConfig _config = new() { ActivityTimeout = RoutePolicy.Default.Timeout };
 
     public PredictGateway(RouteTable routes, IHttpForwarder forwarder, ILogger<PredictGateway> logger, TimeProvider time, AccessLog accessLog,
-        MetricsHub metrics, IZeroActivator? activator = null, Queue.QueueGateway? queue = null)
+        MetricsHub metrics, IZeroActivator? activator = null, Queue.QueueGateway? queue = null, MirrorSender? mirrors = null)
     {
         _queue = queue;
+        _mirrors = mirrors;
         _metrics = metrics;
         _activator = activator;
         _routes = routes;
@@ -52,18 +55,21 @@ public sealed partial class PredictGateway : IDisposable
         _logger = logger;
         _time = time;
         _accessLog = accessLog;
-        _invoker = new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            EnableMultipleHttp2Connections = true,
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            ActivityHeadersPropagator = null,
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
-        });
+        _invoker = NewUpstreamInvoker();
     }
+
+    /// <summary>A client for instances: no proxy, redirects, decompression, cookies or trace headers; pooled connections.</summary>
+    internal static HttpMessageInvoker NewUpstreamInvoker() => new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        EnableMultipleHttp2Connections = true,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        ActivityHeadersPropagator = null,
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+    });
 
     /// <summary>Maps the predict and web-app routes.</summary>
     public static void Map(IEndpointRouteBuilder app)
@@ -122,6 +128,25 @@ public sealed partial class PredictGateway : IDisposable
         var started = _time.GetTimestamp();
         context.Response.Headers["X-Eas-Request-Id"] = context.TraceIdentifier;
         var route = _routes.Find(service);
+        var split = web ? null : _routes.FindSplit(service);
+        if (split is not null)
+        {
+            // A group, or a service whose canary takes part of its calls: one member serves this call.
+            route = PickMember(split, context);
+            if (route is null)
+            {
+                await FailAsync(context, null, started, GatewayError.NoReadyInstance,
+                    $"no member of \"{service}\" has a weight above 0 (eas group weight {service} <service>=<weight>)").ConfigureAwait(false);
+                return;
+            }
+        }
+        else if (route is null && !web && service.IndexOf('.', StringComparison.Ordinal) is var dot and > 0
+                 && _routes.FindSplit(service[..dot]) is { } group && group.IsMember(service[(dot + 1)..]))
+        {
+            // {group}.{service}: one member directly, with its own token.
+            route = _routes.Find(service[(dot + 1)..]);
+        }
+
         if (route is null || (web && !route.Policy.EnableWebservice))
         {
             await FailAsync(context, route, started, GatewayError.ServiceNotFound,
@@ -148,7 +173,9 @@ public sealed partial class PredictGateway : IDisposable
         string? denied;
         try
         {
-            denied = await ServiceAuth.CheckAsync(context, route, cookieToken).ConfigureAwait(false);
+            denied = split is null
+                ? await ServiceAuth.CheckAsync(context, route, cookieToken).ConfigureAwait(false)
+                : await CheckSplitAsync(context, split).ConfigureAwait(false);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -195,6 +222,23 @@ public sealed partial class PredictGateway : IDisposable
         context.RequestAborted = deadline.Token;
         context.Items[PredictTransformer.RestPathKey] = rest;
 
+        MirrorCapture? mirror = null;
+        if (_mirrors is not null && _routes.FindMirror(route.Name) is { } rule && rule.Sample())
+        {
+            if (!_mirrors.HasRoom)
+            {
+                _mirrors.Drop(route.Name, rule.Targets);
+            }
+            else
+            {
+                mirror = await MirrorCapture.StartAsync(context, rule.Targets, rest, MirrorSender.MaxBody).ConfigureAwait(false);
+                if (mirror is null)
+                {
+                    _mirrors.Skip(route.Name, rule.Targets);
+                }
+            }
+        }
+
         var body = route.Endpoints.Length > 1 ? new ReadTrackingStream(context.Request.Body) : null;
         if (body is not null)
         {
@@ -238,6 +282,13 @@ public sealed partial class PredictGateway : IDisposable
             {
                 endpoint.ReportSuccess();
                 Complete(context, route, endpoint, started, context.Response.StatusCode, rejected: false);
+                if (mirror is not null)
+                {
+                    // The caller has its answer: the copy only joins the mirror queue (or is dropped when it is full).
+                    context.Response.Body = mirror.OriginalResponse;
+                    _mirrors!.Offer(mirror, route.Name, context.Response.StatusCode, _time.GetElapsedTime(started));
+                }
+
                 return;
             }
 
@@ -263,6 +314,72 @@ public sealed partial class PredictGateway : IDisposable
             await FailAsync(context, route, started, kind, message, endpoint).ConfigureAwait(false);
             return;
         }
+    }
+
+    /// <summary>
+    /// The member a call to a split goes to: by the sticky key when the call carries one, otherwise the next in the
+    /// weighted round-robin. A chosen member with no Ready instance hands the call to another member that has a weight.
+    /// </summary>
+    private ServiceRoute? PickMember(TrafficSplit split, HttpContext context)
+    {
+        var index = -1;
+        if (split.Sticky is { } sticky)
+        {
+            var key = sticky.Header is not null ? context.Request.Headers[sticky.Header].ToString() : context.Request.Cookies[sticky.Cookie!];
+            if (!string.IsNullOrEmpty(key))
+            {
+                index = split.PickSticky(key);
+            }
+        }
+
+        if (index < 0)
+        {
+            index = split.PickNext();
+        }
+
+        if (index < 0)
+        {
+            return null;
+        }
+
+        var route = _routes.Find(split.Members[index]);
+        if (route is { Endpoints.Length: > 0 })
+        {
+            return route;
+        }
+
+        for (var i = 0; i < split.Members.Length; i++)
+        {
+            if (i != index && split.Weights[i] > 0 && _routes.Find(split.Members[i]) is { Endpoints.Length: > 0 } other)
+            {
+                return other;
+            }
+        }
+
+        return route;
+    }
+
+    /// <summary>A split opens with the token of any service it names for auth (a group: any member's; a canary: the service's).</summary>
+    private async ValueTask<string?> CheckSplitAsync(HttpContext context, TrafficSplit split)
+    {
+        string? first = null;
+        foreach (var name in split.AuthServices)
+        {
+            if (_routes.Find(name) is not { } r)
+            {
+                continue;
+            }
+
+            var denied = await ServiceAuth.CheckAsync(context, r).ConfigureAwait(false);
+            if (denied is null)
+            {
+                return null;
+            }
+
+            first ??= denied;
+        }
+
+        return first ?? ServiceAuth.InvalidToken;
     }
 
     private static bool TryAcquire(System.Threading.RateLimiting.RateLimiter limiter)

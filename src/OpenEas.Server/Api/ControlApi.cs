@@ -39,6 +39,7 @@ internal static class ControlApi
         AlertApi.Map(api);
         ResourceApi.Map(api);
         ExamplesApi.Map(api);
+        ReleaseApi.Map(api);
 
         api.MapPost("/services", async (HttpRequest request, ServiceManager services) =>
         {

@@ -52,7 +52,8 @@ internal static class ResourceApi
         });
     }
 
-    private static async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type) where T : class
+    /// <summary>Reads a JSON body of the given type, keys in any case; errors as ProblemDetails naming the field.</summary>
+    internal static async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type) where T : class
     {
         try
         {

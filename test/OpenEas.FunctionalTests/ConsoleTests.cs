@@ -337,6 +337,26 @@ public class ConsoleTests(ITestOutputHelper output)
         Assert.True(browser.PageErrors.Count == 0, "the page logged errors:\n" + string.Join('\n', browser.PageErrors.Distinct()));
     }
 
+    [Fact]
+    public async Task The_overview_shows_a_service_group_weight_and_mirroring()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.Client.CreateServiceAsync(TestServer.EchoSpec("blue", extraMetadata: ", \"group\": \"shop\""));
+        await server.Client.CreateServiceAsync(TestServer.EchoSpec("green", extraMetadata: ", \"group\": \"shop\""));
+        await server.Client.SetGroupWeightsAsync("shop", new Dictionary<string, int> { ["blue"] = 90, ["green"] = 10 });
+        await server.Client.SetMirrorAsync("blue", 20, ["green"]);
+        await using var browser = await ConsoleBrowser.StartAsync();
+        var page = browser.Page;
+        await SignInAsync(page, server, "/#/services/blue");
+
+        await Expect(page.Locator("[data-fact=group]")).ToHaveTextAsync("shop, weight 90", new() { Timeout = 30_000 });
+        await Expect(page.Locator("[data-fact=mirror]")).ToHaveTextAsync("20% of calls copied to green");
+        await page.GotoAsync(server.Endpoint + "/#/services/green");
+        await Expect(page.Locator("[data-fact=group]")).ToHaveTextAsync("shop, weight 10", new() { Timeout = 30_000 });
+        await Expect(page.Locator("[data-fact=mirror]")).ToHaveCountAsync(0);
+        Assert.True(browser.PageErrors.Count == 0, "the page logged errors:\n" + string.Join('\n', browser.PageErrors.Distinct()));
+    }
+
     private static async Task SignInAsync(IPage page, TestServer server, string then)
     {
         await page.GotoAsync(server.Endpoint + "/");

@@ -31,7 +31,9 @@ export function OverviewTab({ name, service: s, reload }) {
       <button class="small" onClick=${rotate} disabled=${rotation.busy} data-action="rotate-token">Rotate…</button>
       <${ErrorBox} error=${rotation.error} />`],
     ['Resource group', s.Resource],
-    ...(s.ServiceGroup ? [['Service group', s.ServiceGroup]] : []),
+    ...(s.ServiceGroup ? [['Service group', html`<span data-fact="group">${s.ServiceGroup}, weight ${s.Weight}</span>`]] : []),
+    ...(s.Mirror ? [['Mirroring', html`<span data-fact="mirror">${s.Mirror.Ratio}% of calls copied to ${s.Mirror.Target.join(', ')}</span>`]] : []),
+    ...(s.Release ? [['Release', html`<span data-fact="release">${releaseText(s.Release)}</span>`]] : []),
     ['Created', html`<span title=${s.CreateTime}>${time(s.CreateTime)}</span>`],
     ['Updated', html`<span title=${s.UpdateTime}>${ago(s.UpdateTime)}</span>`],
   ];
@@ -52,6 +54,14 @@ export function OverviewTab({ name, service: s, reload }) {
     <h3>Recent events <a class="small-link" href=${`#/services/${encodeURIComponent(name)}/events`}>all</a></h3>
     <${EventList} events=${d?.events ?? []} />
   </div>`;
+}
+
+/** A canary release in one line: state, step and weight, what was observed, and why it stands where it stands. */
+function releaseText(r) {
+  const step = r.Step >= 0 ? `step ${r.Step + 1} of ${r.Steps.length} (${r.Steps.join(', ')} %)` : `steps ${r.Steps.join(', ')} %`;
+  const o = r.Observed;
+  const seen = o ? `; canary ${num(o.CanaryCalls, 0)} calls, ${num(o.ErrorRate * 100, 2)} % errors, p99 ${ms(o.CanaryP99Ms)} vs baseline ${ms(o.BaselineP99Ms)}` : '';
+  return `${r.Canary}: ${r.State}, ${step}, weight ${r.Weight} %${seen}${r.Reason ? ` — ${r.Reason}` : ''}`;
 }
 
 /** Events, newest first (the API lists them oldest first). */

@@ -14,10 +14,11 @@ public class BatchJobTests
 
     private static string Worker => Path.Combine(AppContext.BaseDirectory, "Programs", "queue_worker.py");
 
-    private static string SyncWorkerSpec(string name, int instances, string callLog) => $$"""
+    // Each item takes WORK_MS, so a job over 1000 items lasts seconds even on a fast idle machine and a kill lands halfway.
+    private static string SyncWorkerSpec(string name, int instances, string callLog, int workMs = 0) => $$"""
         {
           "name": "{{name}}",
-          "containers": [{ "script": "exec python3 {{Worker}}", "env": [{ "name": "CALL_LOG", "value": "{{callLog}}" }] }],
+          "containers": [{ "script": "exec python3 {{Worker}}", "env": [{ "name": "CALL_LOG", "value": "{{callLog}}" }, { "name": "WORK_MS", "value": "{{workMs}}" }] }],
           "metadata": { "instance": {{instances}}, "cpu": 0.1, "memory": 64 }
         }
         """;
@@ -48,7 +49,7 @@ public class BatchJobTests
             await using (var first = await ServerProcess.StartAsync(dataDir, admin))
             {
                 using var client = new EasClient(first.Endpoint, admin);
-                await client.CreateServiceAsync(SyncWorkerSpec("batchsvc", 2, callLog));
+                await client.CreateServiceAsync(SyncWorkerSpec("batchsvc", 2, callLog, workMs: 25));
                 await Poll.UntilAsync(() => client.DescribeServiceAsync("batchsvc"), d => d.RunningInstance == 2, Long, "2 running");
 
                 var job = await client.CreateJobAsync(new JobRequest { Kind = "batch", Service = "batchsvc", Input = input, Output = output });

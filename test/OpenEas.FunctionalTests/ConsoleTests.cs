@@ -134,7 +134,8 @@ public class ConsoleTests(ITestOutputHelper output)
         await Expect(page.Locator("dialog [data-confirm]")).ToBeDisabledAsync();
         await page.FillAsync("dialog input[name=confirm-name]", "echo");
         await page.ClickAsync("dialog [data-confirm]");
-        await page.WaitForURLAsync("**/#/services");
+        // The page moves to the list once the delete is answered (the instances drain first): a hash change, no load event.
+        await page.WaitForURLAsync("**/#/services", new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
         await Expect(page.Locator("[data-service=echo]")).ToHaveCountAsync(0, Slow);
         await Poll.UntilAsync(() => StatusOfAsync(server, "/api/v2/services/echo"), s => s == HttpStatusCode.NotFound,
             TimeSpan.FromSeconds(60), "echo to be deleted");

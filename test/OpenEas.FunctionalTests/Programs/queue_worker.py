@@ -1,7 +1,7 @@
 """A test program for async services: an ordinary sync HTTP program the queue dispatcher feeds.
 
 POST body "poison..." kills the process (as a crashing model would), "fail..." answers 500, "slow:N" waits N
-seconds; anything else answers "done:" + body. With $CALL_LOG set, each call's body is appended to that file
+seconds; anything else answers "done:" + body, after $WORK_MS milliseconds (default 0). With $CALL_LOG set, each call's body is appended to that file
 (one line per call), so a test can count calls. Standard library only. Listens on $PORT.
 """
 import os
@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 CALL_LOG = os.environ.get("CALL_LOG")
+WORK_SECONDS = float(os.environ.get("WORK_MS", "0")) / 1000
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -39,6 +40,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         if body.startswith(b"slow:"):
             time.sleep(float(body[5:].decode()))
+        elif WORK_SECONDS:
+            time.sleep(WORK_SECONDS)
         self._send(200, b"done:" + body)
 
     def log_message(self, *args):

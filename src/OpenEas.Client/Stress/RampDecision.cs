@@ -26,6 +26,12 @@ public enum RampNext
 
     /// <summary>The step failed again at the same rate: the limit is found.</summary>
     Stop,
+
+    /// <summary>
+    /// The step failed while the generator itself ran late (a pause of the calling process sent its calls in a burst):
+    /// it says nothing about the service, so the same rate runs again.
+    /// </summary>
+    Repeat,
 }
 
 /// <summary>The ramp's stop decision: a pure function of what a step observed and the limits.</summary>
@@ -57,8 +63,14 @@ public static class RampDecision
     /// (a pause of the caller, a page fault storm) makes one step fail below the real limit, while at the limit the repeat
     /// fails too (the backlog the first run left is still there).
     /// </summary>
-    public static RampNext Next(RampVerdict verdict, bool confirming) =>
-        verdict == RampVerdict.Pass ? RampNext.Raise : confirming ? RampNext.Stop : RampNext.Confirm;
+    public static RampNext Next(RampVerdict verdict, bool confirming, bool generatorLate = false) =>
+        verdict == RampVerdict.Pass ? RampNext.Raise
+        : generatorLate ? RampNext.Repeat
+        : confirming ? RampNext.Stop
+        : RampNext.Confirm;
+
+    /// <summary>How late a call may leave before the generator counts as having fallen behind in a step.</summary>
+    public static readonly TimeSpan GeneratorLateLimit = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The verdict in words, for the report.</summary>
     public static string Describe(RampVerdict verdict, StepObservation step, RampLimits limits)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Net;
 using OpenEas.Contracts;
@@ -160,6 +161,8 @@ public sealed class StressRunner : IDisposable
         var stepIndex = 0;
         var rateIndex = 0;
         var confirming = false;
+        var repeatsLeft = 3; // steps run again because the generator fell behind, over the whole ramp
+        var stepLate = TimeSpan.Zero;
         var rate = _plan.Mode == StressMode.Ramp ? ramp!.Start : _plan.Rate;
         var phaseLength = _plan.Mode == StressMode.Ramp ? ramp!.Every : _plan.Duration;
         var phaseStart = TimeSpan.Zero;
@@ -184,6 +187,11 @@ public sealed class StressRunner : IDisposable
                 }
 
                 var intended = phaseStart + OpenLoopSchedule.Intended(index, rate);
+                if (now - intended > stepLate)
+                {
+                    stepLate = now - intended;
+                }
+
                 Launch(_started + (long)(intended.TotalSeconds * _time.TimestampFrequency), (int)intended.TotalSeconds);
                 index++;
             }
@@ -200,7 +208,8 @@ public sealed class StressRunner : IDisposable
                 // A ramp step ended: judge it, then raise the rate.
                 var observed = _recorder.CloseStep(rate, phaseLength);
                 var verdict = RampDecision.Decide(observed, _limits);
-                var then = RampDecision.Next(verdict, confirming);
+                var late = stepLate > RampDecision.GeneratorLateLimit && repeatsLeft > 0;
+                var then = RampDecision.Next(verdict, confirming, late);
                 var step = new StressStep
                 {
                     Index = stepIndex,
@@ -209,7 +218,12 @@ public sealed class StressRunner : IDisposable
                     Ok = observed.Ok,
                     Errors = observed.Errors,
                     P99Ms = observed.P99Ms,
-                    Verdict = RampDecision.Describe(verdict, observed, _limits) + (then == RampNext.Confirm ? "; confirming" : ""),
+                    Verdict = RampDecision.Describe(verdict, observed, _limits) + (then switch
+                    {
+                        RampNext.Confirm => "; confirming",
+                        RampNext.Repeat => string.Create(CultureInfo.InvariantCulture, $"; the generator ran {stepLate.TotalMilliseconds:0} ms late: repeating"),
+                        _ => "",
+                    }),
                 };
                 lock (_gate)
                 {
@@ -223,7 +237,16 @@ public sealed class StressRunner : IDisposable
                 }
 
                 stepIndex++;
-                confirming = then == RampNext.Confirm;
+                stepLate = TimeSpan.Zero;
+                if (then == RampNext.Repeat)
+                {
+                    repeatsLeft--;
+                }
+                else
+                {
+                    confirming = then == RampNext.Confirm;
+                }
+
                 if (then == RampNext.Raise)
                 {
                     rateIndex++;

@@ -41,4 +41,11 @@ public class RampDecisionTests
     [InlineData(RampVerdict.ThroughputFlat, true, RampNext.Stop)]
     public void A_failed_step_is_confirmed_once_before_the_ramp_stops(RampVerdict verdict, bool confirming, RampNext expected) =>
         Assert.Equal(expected, RampDecision.Next(verdict, confirming));
+
+    [Theory]
+    [InlineData(RampVerdict.TooManyErrors, false, RampNext.Repeat)]    // the generator's own pause made the burst
+    [InlineData(RampVerdict.TooManyErrors, true, RampNext.Repeat)]     // even while confirming: that run proved nothing
+    [InlineData(RampVerdict.Pass, false, RampNext.Raise)]              // a late generator that still passed is a pass
+    public void A_step_failed_while_the_generator_ran_late_is_repeated(RampVerdict verdict, bool confirming, RampNext expected) =>
+        Assert.Equal(expected, RampDecision.Next(verdict, confirming, generatorLate: true));
 }

@@ -201,9 +201,14 @@ public class StressCapacityTests(ITestOutputHelper output)
                 Mode = StressMode.Concurrency, Concurrency = 1, Duration = TimeSpan.FromSeconds(1.5),
             };
             await StressTests.RunAsync(closedLoop);
-            var reference = await StressTests.RunAsync(closedLoop with { Duration = TimeSpan.FromSeconds(3) });
-            Assert.Equal(0, reference.Summary.Errors);
-            var capacity = reference.Summary.AchievedQps;
+            // The best of three short runs: a pause of this process (which the ramp detects and repeats) only ever lowers a run.
+            var capacity = 0.0;
+            for (var run = 0; run < 3; run++)
+            {
+                var reference = await StressTests.RunAsync(closedLoop with { Duration = TimeSpan.FromSeconds(2) });
+                Assert.Equal(0, reference.Summary.Errors);
+                capacity = Math.Max(capacity, reference.Summary.AchievedQps);
+            }
             Assert.InRange(capacity, 10, 60);
 
             // Warm the gateway's path too (the reference went around it), so the first ramp step does not pay for its JIT.

@@ -74,12 +74,8 @@ internal sealed partial class BatchJobs(EasCoreOptions core, ServiceManager serv
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await _stopping.CancelAsync();
-        var running = _jobs.Values.Select(j => j.Completion).OfType<Task>().ToArray();
-        await Task.WhenAny(Task.WhenAll(running), Task.Delay(TimeSpan.FromSeconds(10), cancellationToken));
-    }
+    public Task StopAsync(CancellationToken cancellationToken) =>
+        JobShutdown.StopAsync(_stopping, _jobs.Values.Select(j => j.Completion), cancellationToken);
 
     /// <summary>Checks and starts a batch job; throws <see cref="ControlException"/> naming the bad field.</summary>
     public JobInfo Start(JobRequest request)

@@ -46,12 +46,8 @@ internal sealed class StressJobs(EasCoreOptions core, ServiceManager services, M
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await _stopping.CancelAsync();
-        var running = _jobs.Values.Select(j => j.Completion).OfType<Task>().ToArray();
-        await Task.WhenAny(Task.WhenAll(running), Task.Delay(TimeSpan.FromSeconds(10), cancellationToken));
-    }
+    public Task StopAsync(CancellationToken cancellationToken) =>
+        JobShutdown.StopAsync(_stopping, _jobs.Values.Select(j => j.Completion), cancellationToken);
 
     /// <summary>Starts a job; throws <see cref="ControlException"/> for a bad request, an unknown service or a job already running on it.</summary>
     public JobInfo Start(JobRequest request)

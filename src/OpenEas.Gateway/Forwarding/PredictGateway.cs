@@ -59,7 +59,7 @@ public sealed partial class PredictGateway : IDisposable
     }
 
     /// <summary>A client for instances: no proxy, redirects, decompression, cookies or trace headers; pooled connections.</summary>
-    internal static HttpMessageInvoker NewUpstreamInvoker() => new(new SocketsHttpHandler
+    internal static HttpMessageInvoker NewUpstreamInvoker() => new(new OneWriteHandler(new SocketsHttpHandler
     {
         UseProxy = false,
         AllowAutoRedirect = false,
@@ -69,7 +69,7 @@ public sealed partial class PredictGateway : IDisposable
         ConnectTimeout = TimeSpan.FromSeconds(5),
         ActivityHeadersPropagator = null,
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
-    });
+    }));
 
     /// <summary>Maps the predict and web-app routes.</summary>
     public static void Map(IEndpointRouteBuilder app)
@@ -239,7 +239,25 @@ public sealed partial class PredictGateway : IDisposable
             }
         }
 
-        var body = route.Endpoints.Length > 1 ? new ReadTrackingStream(context.Request.Body) : null;
+        if (SmallBody.Fits(context.Request))
+        {
+            try
+            {
+                await SmallBody.ReadAsync(context, deadline.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
+            {
+                var timedOut = deadline.IsCancellationRequested && !aborted.IsCancellationRequested;
+                await FailAsync(context, route, started, timedOut ? GatewayError.Timeout : GatewayError.ClientAborted,
+                    timedOut ? $"the body did not arrive within the service's keepalive ({policy.Timeout.TotalMilliseconds:0} ms, rpc.keepalive)"
+                        : "the client's body could not be read").ConfigureAwait(false);
+                return;
+            }
+        }
+
+        // A body in memory can be sent again; a streamed one only while none of it was read.
+        var replayable = SmallBody.IsReplayable(context.Request);
+        var body = route.Endpoints.Length > 1 && !replayable ? new ReadTrackingStream(context.Request.Body) : null;
         if (body is not null)
         {
             context.Request.Body = body;
@@ -298,10 +316,15 @@ public sealed partial class PredictGateway : IDisposable
             }
 
             // The instance could not be reached and nothing of the call was read: another instance may take it.
-            if (attempt == 0 && error == ForwarderError.Request && body is { Touched: false } && !context.Response.HasStarted
+            if (attempt == 0 && error == ForwarderError.Request && (replayable ? route.Endpoints.Length > 1 : body is { Touched: false }) && !context.Response.HasStarted
                 && !deadline.IsCancellationRequested && NeverConnected(context.Features.Get<IForwarderErrorFeature>()?.Exception))
             {
                 refused = endpoint;
+                if (replayable)
+                {
+                    context.Request.Body.Position = 0;
+                }
+
                 context.Response.StatusCode = StatusCodes.Status200OK;
                 context.Response.Headers.Clear();
                 context.Response.Headers["X-Eas-Request-Id"] = context.TraceIdentifier;

@@ -22,6 +22,10 @@ internal sealed class PredictTransformer : HttpTransformer
         proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix.TrimEnd('/'), new PathString(rest), httpContext.Request.QueryString);
         proxyRequest.Headers.Remove("Authorization");
         proxyRequest.Headers.Host = null;
+        if (proxyRequest.Content is not null && httpContext.Request.Body.CanSeek && httpContext.Request.ContentLength <= SmallBody.Limit)
+        {
+            proxyRequest.Options.Set(SmallBody.InMemory, true);
+        }
         if (httpContext.Items[PrefixKey] is string prefix)
         {
             proxyRequest.Headers.TryAddWithoutValidation("X-Forwarded-Prefix", prefix);

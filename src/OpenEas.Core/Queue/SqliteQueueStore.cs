@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Google.Protobuf;
 using Microsoft.Data.Sqlite;
@@ -191,6 +192,7 @@ public sealed class SqliteQueueStore : IQueueStore
         var batch = new List<Op>(MaxBatch);
         var touched = new HashSet<QueueState>();
         var reader = _ops.Reader;
+        var linger = new CommitLinger(MaxBatch);
         while (true)
         {
             if (!reader.TryPeek(out _))
@@ -210,12 +212,10 @@ public sealed class SqliteQueueStore : IQueueStore
 
             batch.Clear();
             touched.Clear();
-            while (batch.Count < MaxBatch && reader.TryRead(out var op))
-            {
-                batch.Add(op);
-            }
+            Gather(reader, batch, linger);
 
             var vacuum = false;
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 using (var tx = _write.BeginTransaction())
@@ -242,6 +242,7 @@ public sealed class SqliteQueueStore : IQueueStore
                     tx.Commit();
                 }
 
+                linger.Committed(batch.Count, reader.CanCount ? reader.Count : 0, Stopwatch.GetTimestamp() - started);
                 foreach (var op in batch)
                 {
                     op.Committed();
@@ -270,6 +271,36 @@ public sealed class SqliteQueueStore : IQueueStore
             if (_vacuumPending)
             {
                 VacuumStep();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes what is waiting; while that is fewer than the linger expects, keeps taking what arrives for a fraction of
+    /// a commit (yielding the core to the threads that bring the puts in the meantime).
+    /// </summary>
+    private static void Gather(ChannelReader<Op> reader, List<Op> batch, CommitLinger linger)
+    {
+        while (batch.Count < MaxBatch && reader.TryRead(out var op))
+        {
+            batch.Add(op);
+        }
+
+        if (batch.Count >= linger.Target)
+        {
+            return;
+        }
+
+        var until = Stopwatch.GetTimestamp() + (long)(linger.Wait.TotalSeconds * Stopwatch.Frequency);
+        while (batch.Count < linger.Target && Stopwatch.GetTimestamp() < until)
+        {
+            if (reader.TryRead(out var op))
+            {
+                batch.Add(op);
+            }
+            else
+            {
+                Thread.Yield();
             }
         }
     }

@@ -114,7 +114,7 @@ internal sealed class OnnxServed : IServedModel
         }
 
         var result = await RunAsync(EasProtocol.ReadProtobuf(body), ctx).ConfigureAwait(false);
-        return new Reply(EasProtocol.WriteProtobuf(result), "application/octet-stream");
+        return new Reply([], "application/octet-stream", Message: EasProtocol.ToProto(result));
     }
 
     public async Task<Reply> InvokeV2Async(HttpContext ctx, ReadOnlyMemory<byte> body)

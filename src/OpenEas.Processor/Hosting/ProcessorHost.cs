@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Text.Json;
+using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -158,6 +159,25 @@ public static class ProcessorHost
             ctx.Response.Headers[V2Protocol.HeaderLength] = h.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
+        if (reply.Message is { } message)
+        {
+            // Serialized into a pooled buffer: a megabyte of outputs does not allocate a new large array per call.
+            var size = message.CalculateSize();
+            var buffer = ArrayPool<byte>.Shared.Rent(size);
+            try
+            {
+                message.WriteTo(buffer.AsSpan(0, size));
+                ctx.Response.ContentLength = size;
+                await ctx.Response.Body.WriteAsync(buffer.AsMemory(0, size), ctx.RequestAborted).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            return;
+        }
+
         ctx.Response.ContentLength = reply.Body.Length;
         await ctx.Response.Body.WriteAsync(reply.Body, ctx.RequestAborted).ConfigureAwait(false);
     }
@@ -208,8 +228,11 @@ public static class ProcessorHost
     }
 }
 
-/// <summary>A response body and its content type (and the v2 binary header's length).</summary>
-public readonly record struct Reply(byte[] Body, string ContentType, int? HeaderLength = null);
+/// <summary>
+/// A response body and its content type (and the v2 binary header's length); or a protobuf message the host
+/// serializes into a pooled buffer (then <see cref="Body"/> is empty).
+/// </summary>
+public readonly record struct Reply(byte[] Body, string ContentType, int? HeaderLength = null, Google.Protobuf.IMessage? Message = null);
 
 /// <summary>What the host serves: an ONNX model or a custom processor.</summary>
 internal interface IServedModel : IDisposable

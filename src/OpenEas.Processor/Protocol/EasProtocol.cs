@@ -46,13 +46,26 @@ public static class EasProtocol
                 throw new BadInputException($"input '{t.Name}': data_type {t.DataType} is not supported (FLOAT=1, UINT8=2, INT8=3, UINT16=4, INT16=5, INT32=6, INT64=7, BOOL=9, FLOAT16=10, DOUBLE=11, UINT32=12, UINT64=13)");
             }
 
-            tensors.Add(new Tensor(t.Name, (TensorType)t.DataType, [.. t.Dims], t.RawData.ToByteArray()));
+            tensors.Add(new Tensor(t.Name, (TensorType)t.DataType, [.. t.Dims], Bytes(t.RawData)));
         }
 
         return tensors;
     }
 
-    public static byte[] WriteProtobuf(IReadOnlyList<Tensor> outputs)
+    /// <summary>
+    /// A parsed bytes field's own array (the parser copied it out of the body and nothing else refers to it), so an
+    /// input tensor of hundreds of KB is not copied once more.
+    /// </summary>
+    private static byte[] Bytes(ByteString field) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(field.Memory, out var segment)
+        && segment is { Array: { } array, Offset: 0 } && segment.Count == array.Length
+            ? array
+            : field.ToByteArray();
+
+    public static byte[] WriteProtobuf(IReadOnlyList<Tensor> outputs) => ToProto(outputs).ToByteArray();
+
+    /// <summary>The outputs as a <c>DataProto</c> whose tensors wrap the output arrays (serialized into a pooled buffer, not a new array per call).</summary>
+    public static DataProto ToProto(IReadOnlyList<Tensor> outputs)
     {
         var proto = new DataProto();
         foreach (var t in outputs)
@@ -63,7 +76,7 @@ public static class EasProtocol
             proto.Tensors.Add(p);
         }
 
-        return proto.ToByteArray();
+        return proto;
     }
 
     /// <summary>Reads <c>{"inputs": {...}}</c>; element types come from the model (<paramref name="typeOf"/>).</summary>

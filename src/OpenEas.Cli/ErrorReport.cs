@@ -23,6 +23,7 @@ internal static class ErrorReport
                 {
                     ExitCodes.Unreachable when api.Code == "Timeout" =>
                         [$"eas: the OpenEAS server at {endpoint} did not answer in time"],
+                    ExitCodes.Unreachable when api.Code == "ConnectionLost" => [$"eas: {api.Message}"],
                     ExitCodes.Unreachable =>
                         [$"eas: cannot reach the OpenEAS server at {endpoint} (is 'eas server' running?)"],
                     ExitCodes.InvalidSpec when api.Code == ErrorCodes.InvalidAlertRule =>

@@ -403,8 +403,8 @@ public sealed class EasClient : IDisposable
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(100));
         var started = Stopwatch.GetTimestamp();
-        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cts.Token).ConfigureAwait(false);
-        var bytes = await response.Content.ReadAsByteArrayAsync(cts.Token).ConfigureAwait(false);
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token).ConfigureAwait(false);
+        var bytes = await ReadBodyAsync(response.Content, cts.Token).ConfigureAwait(false);
         var elapsed = Stopwatch.GetElapsedTime(started);
         var list = new List<KeyValuePair<string, string>>();
         foreach (var h in response.Headers.Concat(response.Content.Headers))
@@ -413,6 +413,30 @@ public sealed class EasClient : IDisposable
         }
 
         return new PredictResult { Status = response.StatusCode, Headers = list, Body = bytes, Elapsed = elapsed };
+    }
+
+    /// <summary>
+    /// The whole body, read straight into an array of its announced length (model outputs can be megabytes: buffering
+    /// them first and copying them out would allocate and copy each one twice).
+    /// </summary>
+    private async Task<byte[]> ReadBodyAsync(HttpContent content, CancellationToken ct)
+    {
+        try
+        {
+            if (content.Headers.ContentLength is not { } length || length > Array.MaxLength)
+            {
+                return await content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+            }
+
+            var bytes = new byte[length];
+            await using var stream = await content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            await stream.ReadExactlyAsync(bytes, ct).ConfigureAwait(false);
+            return bytes;
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException)
+        {
+            throw new EasApiException(null, "ConnectionLost", $"the answer from {Endpoint} broke off: {ex.Message}", [], ex);
+        }
     }
 
     public void Dispose()

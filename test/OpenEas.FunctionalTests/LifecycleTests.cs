@@ -55,7 +55,10 @@ public class LifecycleTests
         Assert.Equal(2, removed.Count);
         await Poll.UntilAsync(() => removed.All(pid => !Processes.Alive(pid)), Long, "scaled-in processes to exit");
         await server.WaitForStatusAsync("scaled", ServiceStates.Running, running: 1);
-        Assert.Equal(1, (await server.Client.DescribeServiceAsync("scaled")).CurrentVersion);
+        // Running all along, so only the message tells the count; it must not stay at "3/3".
+        var described = await Poll.UntilAsync(() => server.Client.DescribeServiceAsync("scaled"), d => d.Message == "1/1 instances ready", Long,
+            "the status message to follow the scale-in");
+        Assert.Equal(1, described.CurrentVersion);
     }
 
     [Fact]

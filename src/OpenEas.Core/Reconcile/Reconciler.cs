@@ -515,7 +515,8 @@ public sealed class Reconciler : BackgroundService
         var status = spec is null
             ? new ServiceStatus(ServiceStates.Failed, $"version {service.CurrentVersion} cannot be read", "")
             : ServiceStatusEvaluator.Evaluate(deleting, service.Stopped, desired, service.CurrentVersion, instances, service.Status);
-        if (status.Status != service.Status || status.Reason != service.Reason)
+        // The message counts too: after a scale-in the service stays Running, and "3/3 instances ready" would stay.
+        if (status.Status != service.Status || status.Reason != service.Reason || status.Message != service.Message)
         {
             var idle = status.Status is ServiceStates.Stopped or ServiceStates.Failed or ServiceStates.Waiting;
             _store.UpdateStatus(service.Name, status.Status, status.Reason, status.Message, idle ? service.IdleSince ?? now : null);

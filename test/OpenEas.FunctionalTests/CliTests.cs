@@ -96,6 +96,11 @@ public class CliTests
         Assert.Single(missing.Err.Trim().Split('\n'));
         Assert.Contains("ghost", missing.Err);
 
+        // predict looks the token up as a service, then as a group: a name that is neither is a missing service.
+        var noService = await EasAsync(server, "predict", "ghost", "-d", "x");
+        Assert.Equal(ExitCodes.NotFound, noService.Code);
+        Assert.Equal("eas: service \"ghost\" not found (nor a service group of that name)", noService.Err.Trim());
+
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
         var code = await CliApp.RunAsync(["ls", "--endpoint", server.Endpoint, "--token", "wrong"], stdout, stderr, new StringReader(""));

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Text;
 using OpenEas.Client;
+using OpenEas.Contracts;
 
 namespace OpenEas.Cli.Commands;
 
@@ -127,7 +128,17 @@ internal static class PredictCommand
             }
             catch (EasApiException ex) when (ex.Status == HttpStatusCode.NotFound && dot < 0)
             {
-                var group = await ctx.Client.DescribeGroupAsync(name, ct);
+                GroupInfo group;
+                try
+                {
+                    group = await ctx.Client.DescribeGroupAsync(name, ct);
+                }
+                catch (EasApiException gex) when (gex.Status == HttpStatusCode.NotFound)
+                {
+                    // Neither a service nor a group: say so about the service, which is what the user most likely meant.
+                    throw new CliException(ExitCodes.NotFound, $"service \"{name}\" not found (nor a service group of that name)");
+                }
+
                 return (await ctx.Client.DescribeServiceAsync(group.Members[0].ServiceName, ct)).AccessToken;
             }
         }

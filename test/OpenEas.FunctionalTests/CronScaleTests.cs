@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using OpenEas.Cli;
 using OpenEas.Contracts;
 using OpenEas.Core.Scaling;
 using OpenEas.FunctionalTests.Infrastructure;
@@ -43,5 +44,36 @@ public class CronScaleTests
 
         await server.Client.DisableCronScalerAsync("nightly");
         Assert.Equal("none", (await server.Client.GetCronScalerAsync("nightly"))["source"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_cli_sets_a_schedule_from_EASCMD_fields_and_names_what_is_wrong()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 6, 3, 0, 59, 58, TimeSpan.Zero)); // 08:59:58 in Shanghai
+        await using var server = await TestServer.StartAsync(configure: o => o.Time = clock);
+        var autoscaler = server.Server.Services.GetRequiredService<AutoscalerService>();
+        await server.Client.CreateServiceAsync(TestServer.EchoSpec("daily", instances: 1, cpu: 64));
+
+        var set = await EasCli.RunAsync(server, ["cronscale", "daily", "-Dschedules=0 0 9 * * *;0 0 21 * * *", "-Dtarget_size=4;1",
+            "-Dtime_zone=Asia/Shanghai", "-Dexclude_dates=* * * 25 12 *"]);
+        Assert.True(set.Code == ExitCodes.Success, set.Err);
+        var jobs = (await server.Client.GetCronScalerAsync("daily"))["cronscaler"]!["ScaleJobs"]!.AsArray();
+        Assert.Equal(["0 0 9 * * *", "0 0 21 * * *"], jobs.Select(j => j!["Schedule"]!.GetValue<string>()));
+        Assert.Equal([4, 1], jobs.Select(j => j!["TargetSize"]!.GetValue<int>()));
+
+        autoscaler.DecideOnce(); // the schedule acts on firings from now on (yesterday's 21:00 is not replayed)
+        Assert.Equal(1, (await server.Client.DescribeServiceAsync("daily")).DesiredInstance);
+        clock.Advance(TimeSpan.FromSeconds(3)); // 09:00:01 in Shanghai
+        autoscaler.DecideOnce();
+        Assert.Equal(4, (await server.Client.DescribeServiceAsync("daily")).DesiredInstance);
+
+        // A five-field schedule is refused by the server with the job's path; a size per schedule that does not add up, by the CLI.
+        var fiveFields = await EasCli.RunAsync(server, ["cronscale", "daily", "-Dschedules=0 9 * * *", "-Dtarget_size=2"]);
+        Assert.Equal(ExitCodes.InvalidSpec, fiveFields.Code);
+        Assert.Contains("ScaleJobs[0].Schedule", fiveFields.Err, StringComparison.Ordinal);
+        var sizes = await EasCli.RunAsync(server, ["cronscale", "daily", "-Dschedules=0 0 9 * * *;0 0 21 * * *", "-Dtarget_size=1;2;3"]);
+        Assert.Equal(ExitCodes.Usage, sizes.Code);
+        Assert.Equal("eas: -Dtarget_size: 3 size(s) for 2 schedule(s); give one size for all or one per schedule", sizes.Err.Trim());
+        Assert.Equal(2, (await server.Client.GetCronScalerAsync("daily"))["cronscaler"]!["ScaleJobs"]!.AsArray().Count);
     }
 }

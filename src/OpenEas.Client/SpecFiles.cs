@@ -7,9 +7,9 @@ namespace OpenEas.Client;
 public static class SpecFiles
 {
     /// <summary>
-    /// Makes relative <c>storage[].local.path</c> values and a relative local <c>model_path</c> (no <c>scheme://</c>)
-    /// absolute against the spec file's directory, so a spec next to its code or models (like <c>examples/echo-py</c>
-    /// and <c>examples/ocr</c>) works from any working directory. Anything that does not parse is returned
+    /// Makes relative <c>storage[].local.path</c> values and a relative local <c>model_path</c> or <c>processor_path</c>
+    /// (no <c>scheme://</c>) absolute against the spec file's directory, so a spec next to its code or models (like
+    /// <c>examples/echo-py</c>, <c>examples/ocr</c> and <c>examples/custom-processor</c>) works from any working directory. Anything that does not parse is returned
     /// unchanged: the server reports it with its JSON path.
     /// </summary>
     public static string ResolveLocalPaths(string json, string baseDirectory)
@@ -30,11 +30,14 @@ public static class SpecFiles
         }
 
         var changed = false;
-        if (spec["model_path"] is JsonValue m && m.TryGetValue<string>(out var model)
-            && model.Length > 0 && !model.Contains("://", StringComparison.Ordinal) && !Path.IsPathRooted(model))
+        foreach (var field in (ReadOnlySpan<string>)["model_path", "processor_path"])
         {
-            spec["model_path"] = Path.GetFullPath(Path.Combine(baseDirectory, model));
-            changed = true;
+            if (spec[field] is JsonValue m && m.TryGetValue<string>(out var local)
+                && local.Length > 0 && !local.Contains("://", StringComparison.Ordinal) && !Path.IsPathRooted(local))
+            {
+                spec[field] = Path.GetFullPath(Path.Combine(baseDirectory, local));
+                changed = true;
+            }
         }
 
         foreach (var entry in spec["storage"] as JsonArray ?? [])

@@ -19,6 +19,17 @@ public class SpecFilesTests
         Assert.Equal(expected, (string?)resolved["model_path"]);
     }
 
+    [Theory]
+    [InlineData("out/TextStats.dll", "/specs/custom/out/TextStats.dll")]
+    [InlineData("/abs/TextStats.dll", "/abs/TextStats.dll")]
+    [InlineData("oss://processors/TextStats.dll", "oss://processors/TextStats.dll")]
+    public void A_relative_local_processor_path_is_resolved_against_the_spec_file(string processorPath, string expected)
+    {
+        var json = new JsonObject { ["name"] = "stats", ["processor_path"] = processorPath, ["processor_entry"] = "A.B" }.ToJsonString();
+        var resolved = JsonNode.Parse(SpecFiles.ResolveLocalPaths(json, "/specs/custom"))!;
+        Assert.Equal(expected, (string?)resolved["processor_path"]);
+    }
+
     [Fact]
     public void Storage_paths_are_still_resolved_without_a_model_path()
     {

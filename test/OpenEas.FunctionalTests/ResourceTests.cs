@@ -15,6 +15,19 @@ public class ResourceTests
         Poll.UntilAsync(() => server.Client.ListInstancesAsync(service), done, TimeSpan.FromSeconds(60), what);
 
     [Fact]
+    public async Task A_call_to_a_service_that_waits_for_resources_is_told_why()
+    {
+        await using var server = await TestServer.StartAsync();
+        var created = await server.Client.CreateServiceAsync(TestServer.EchoSpec("huge", instances: 1, cpu: 64));
+        await server.WaitForStatusAsync("huge", ServiceStates.Waiting);
+
+        var answer = await Poll.UntilAsync(() => server.Client.PredictAsync("huge", created.AccessToken, "x"u8.ToArray()),
+            a => a.BodyText.Contains("Waiting", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "the 503 to carry the reason");
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, answer.Status);
+        Assert.Contains("has no ready instance (Waiting: 1 of 1 instance(s) waiting for resources: needs cpu 64", answer.BodyText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_dedicated_group_places_what_fits_and_the_rest_waits_with_the_reason()
     {
         await using var server = await TestServer.StartAsync();

@@ -500,21 +500,24 @@ public sealed class Reconciler : BackgroundService
             }
         }
 
-        // Publish Ready endpoints (the gateway's only source).
-        // A rotated-out token is published only while its grace lasts; the gateway judges the exact expiry.
-        var previous = service.PreviousTokenExpires > now ? service.PreviousToken : null;
-        var auth = new RouteAuth(service.Token, previous, previous is null ? null : service.PreviousTokenExpires, spec?.Metadata.Anonymous ?? false);
-        _routes.Publish(service.Name, auth, PolicyOf(spec, Scaling.EffectiveAutoscaler.Resolve(service, spec)),
-            _agents.Values.Where(a => a.Service == service.Name && a.Ready && !a.Leaving && !a.Done)
-                .OrderBy(a => a.Id, StringComparer.Ordinal)
-                .Select(a => (a.Id, $"http://127.0.0.1:{a.Port}/")));
-
-        // Status, with an event on each change.
         var instances = _agents.Values.Where(a => a.Service == service.Name && !a.Done)
             .Select(a => new StatusInstance(a.Id, a.Version, a.State, a.Ready && !a.Leaving, a.Reason, a.Message, a.RestartCount)).ToList();
         var status = spec is null
             ? new ServiceStatus(ServiceStates.Failed, $"version {service.CurrentVersion} cannot be read", "")
             : ServiceStatusEvaluator.Evaluate(deleting, service.Stopped, desired, service.CurrentVersion, instances, service.Status);
+
+        // Publish Ready endpoints (the gateway's only source), and why there are none when there are none.
+        // A rotated-out token is published only while its grace lasts; the gateway judges the exact expiry.
+        var previous = service.PreviousTokenExpires > now ? service.PreviousToken : null;
+        var auth = new RouteAuth(service.Token, previous, previous is null ? null : service.PreviousTokenExpires, spec?.Metadata.Anonymous ?? false);
+        var ready = _agents.Values.Where(a => a.Service == service.Name && a.Ready && !a.Leaving && !a.Done)
+            .OrderBy(a => a.Id, StringComparer.Ordinal)
+            .Select(a => (a.Id, $"http://127.0.0.1:{a.Port}/"))
+            .ToList();
+        _routes.Publish(service.Name, auth, PolicyOf(spec, Scaling.EffectiveAutoscaler.Resolve(service, spec)), ready,
+            ready.Count == 0 ? Unavailable(status, desired) : "");
+
+        // Status, with an event on each change.
         // The message counts too: after a scale-in the service stays Running, and "3/3 instances ready" would stay.
         if (status.Status != service.Status || status.Reason != service.Reason || status.Message != service.Message)
         {
@@ -529,6 +532,15 @@ public sealed class Reconciler : BackgroundService
             }
         }
     }
+
+    /// <summary>What the gateway tells a caller when the service has no Ready instance: the service's state and its reason.</summary>
+    internal static string Unavailable(ServiceStatus status, int desired) => status.Status switch
+    {
+        ServiceStates.Running when desired == 0 => "it is scaled to 0 instances",
+        ServiceStates.Running => "",
+        _ when status.Reason.Length > 0 => $"{status.Status}: {status.Reason}",
+        _ => status.Status,
+    };
 
     /// <summary>
     /// Instances under a preemption notice leave once enough replacements are Ready (so capacity never dips), at the

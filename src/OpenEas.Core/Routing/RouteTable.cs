@@ -198,6 +198,9 @@ public sealed class ServiceRoute
     public TimeSpan Timeout => Policy.Timeout;
     public ServiceEndpoint[] Endpoints { get; }
     public ServiceGate Gate { get; }
+
+    /// <summary>While there is no Ready instance: why (the service's state and reason), for the caller's 503; else empty.</summary>
+    public string Unavailable { get; init; } = "";
 }
 
 /// <summary>
@@ -270,8 +273,12 @@ public sealed class RouteTable : IDisposable
     public void Publish(string service, string token, RoutePolicy policy, IEnumerable<(string InstanceId, string Address)> ready) =>
         Publish(service, new RouteAuth(token), policy, ready);
 
-    /// <summary>Replaces a service's route, with its full auth (rotation grace, anonymous).</summary>
-    public void Publish(string service, RouteAuth auth, RoutePolicy policy, IEnumerable<(string InstanceId, string Address)> ready)
+    /// <summary>
+    /// Replaces a service's route, with its full auth (rotation grace, anonymous) and, for a caller who finds no Ready
+    /// instance, why there is none (<paramref name="unavailable"/>, e.g. "Waiting: … waiting for resources").
+    /// </summary>
+    public void Publish(string service, RouteAuth auth, RoutePolicy policy, IEnumerable<(string InstanceId, string Address)> ready,
+        string unavailable = "")
     {
         lock (_writeLock)
         {
@@ -291,12 +298,15 @@ public sealed class RouteTable : IDisposable
 
             var current = _routes.GetValueOrDefault(service);
             if (current is not null && current.Auth == auth && current.Policy == policy && current.Gate == gate
-                && current.Endpoints.AsSpan().SequenceEqual(list.ToArray()))
+                && current.Endpoints.AsSpan().SequenceEqual(list.ToArray()) && current.Unavailable == unavailable)
             {
                 return;
             }
 
-            var next = new Dictionary<string, ServiceRoute>(_routes) { [service] = new ServiceRoute(service, auth, policy, list, gate) };
+            var next = new Dictionary<string, ServiceRoute>(_routes)
+            {
+                [service] = new ServiceRoute(service, auth, policy, list, gate) { Unavailable = unavailable },
+            };
             Volatile.Write(ref _routes, next.ToFrozenDictionary(StringComparer.Ordinal));
         }
     }

@@ -279,6 +279,7 @@ public sealed partial class PredictGateway : IDisposable
                 {
                     GatewayError.QueueFull => $"every instance of \"{service}\" is busy (rpc.max_concurrency {policy.MaxConcurrency}) and {route.Gate.Waiting} calls already wait (rpc.max_queue_size)",
                     GatewayError.Timeout => $"no instance of \"{service}\" was free within the keepalive ({policy.Timeout.TotalMilliseconds:0} ms)",
+                    _ when route.Unavailable.Length > 0 => $"service \"{service}\" has no ready instance ({route.Unavailable})",
                     _ => $"service \"{service}\" has no ready instance",
                 }).ConfigureAwait(false);
                 return;

@@ -65,6 +65,10 @@ public sealed class EasServer : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // The gateway logs each failed forward once, in one line; YARP's own account repeats it with a stack trace.
         builder.Logging.AddFilter("Yarp.ReverseProxy.Forwarder", LogLevel.Error);
+        // A failed start (a port in use) reaches the caller, which says it in one line; the host's own log of it is a stack
+        // trace. Once started, the host's messages (a background service that faults) are logged as usual.
+        var started = false;
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => Volatile.Read(ref started) && level >= options.LogLevel);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(listen);
@@ -141,6 +145,7 @@ public sealed class EasServer : IAsyncDisposable
         Api.PrometheusEndpoint.Map(app, token);
 
         await app.StartAsync(ct).ConfigureAwait(false);
+        Volatile.Write(ref started, true);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var endpoint = address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/');
         core.MarkListening(endpoint);

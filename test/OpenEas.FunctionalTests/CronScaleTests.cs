@@ -9,15 +9,23 @@ namespace OpenEas.FunctionalTests;
 
 public class CronScaleTests
 {
+    /// <summary>
+    /// A server on a fake clock with one service too big to place: nothing runs, so the fake clock stalls nothing; the
+    /// desired count is what is checked.
+    /// </summary>
+    private static async Task<(FakeTimeProvider Clock, TestServer Server, AutoscalerService Autoscaler)> StartWithServiceAsync(DateTimeOffset now, string service)
+    {
+        var clock = new FakeTimeProvider(now);
+        var server = await TestServer.StartAsync(configure: o => o.Time = clock);
+        await server.Client.CreateServiceAsync(TestServer.EchoSpec(service, instances: 1, cpu: 64));
+        return (clock, server, server.Server.Services.GetRequiredService<AutoscalerService>());
+    }
+
     [Fact]
     public async Task A_cron_job_raises_the_instance_count_when_it_fires_on_the_server_clock()
     {
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 6, 3, 9, 59, 58, TimeSpan.Zero)); // 17:59:58 in Shanghai
-        await using var server = await TestServer.StartAsync(configure: o => o.Time = clock);
-        var autoscaler = server.Server.Services.GetRequiredService<AutoscalerService>();
-
-        // Too big to place: nothing runs, so the fake clock stalls nothing; the desired count is what is checked.
-        await server.Client.CreateServiceAsync(TestServer.EchoSpec("nightly", instances: 1, cpu: 64));
+        var (clock, server, autoscaler) = await StartWithServiceAsync(new DateTimeOffset(2026, 6, 3, 9, 59, 58, TimeSpan.Zero), "nightly"); // 17:59:58 in Shanghai
+        await using var _ = server;
         var bad = await Assert.ThrowsAsync<OpenEas.Client.EasApiException>(() =>
             server.Client.SetCronScalerAsync("nightly", """{"ScaleJobs": [{"Schedule": "0 18 * * *", "TargetSize": 3}]}"""));
         Assert.Contains(bad.Errors, e => e.Path == "ScaleJobs[0].Schedule");
@@ -49,10 +57,8 @@ public class CronScaleTests
     [Fact]
     public async Task The_cli_sets_a_schedule_from_EASCMD_fields_and_names_what_is_wrong()
     {
-        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 6, 3, 0, 59, 58, TimeSpan.Zero)); // 08:59:58 in Shanghai
-        await using var server = await TestServer.StartAsync(configure: o => o.Time = clock);
-        var autoscaler = server.Server.Services.GetRequiredService<AutoscalerService>();
-        await server.Client.CreateServiceAsync(TestServer.EchoSpec("daily", instances: 1, cpu: 64));
+        var (clock, server, autoscaler) = await StartWithServiceAsync(new DateTimeOffset(2026, 6, 3, 0, 59, 58, TimeSpan.Zero), "daily"); // 08:59:58 in Shanghai
+        await using var _ = server;
 
         var set = await EasCli.RunAsync(server, ["cronscale", "daily", "-Dschedules=0 0 9 * * *;0 0 21 * * *", "-Dtarget_size=4;1",
             "-Dtime_zone=Asia/Shanghai", "-Dexclude_dates=* * * 25 12 *"]);

@@ -11,7 +11,11 @@ internal static class Images
     /// <summary>Decodes a PNG, JPEG (or any format Skia reads) onto an opaque RGBA canvas; transparency becomes white.</summary>
     public static SKBitmap Decode(byte[] encoded)
     {
-        using var decoded = SKBitmap.Decode(encoded) ?? throw new OcrException("the file is not an image SkiaSharp can decode (PNG, JPEG, WebP, GIF, BMP)");
+        // SKBitmap.Decode(byte[]) throws ArgumentNullException for bytes no codec reads; ask for the codec first.
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data);
+        using var decoded = (codec is null ? null : SKBitmap.Decode(codec))
+            ?? throw new OcrException("the file is not an image SkiaSharp can decode (PNG, JPEG, WebP, GIF, BMP)");
         var opaque = new SKBitmap(new SKImageInfo(decoded.Width, decoded.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
         using var canvas = new SKCanvas(opaque);
         canvas.Clear(SKColors.White);

@@ -142,4 +142,13 @@ public class OcrPipelineTests
         var c = new Vector2(cx, cy);
         return [c - u - v, c + u - v, c + u + v, c - u + v];
     }
+
+    [Theory]
+    [InlineData("# not an image\n")]
+    [InlineData("")]
+    public void Bytes_that_are_not_an_image_are_a_readable_error(string content)
+    {
+        var ex = Assert.Throws<OcrException>(() => Images.Decode(System.Text.Encoding.UTF8.GetBytes(content)));
+        Assert.Equal("the file is not an image SkiaSharp can decode (PNG, JPEG, WebP, GIF, BMP)", ex.Message);
+    }
 }

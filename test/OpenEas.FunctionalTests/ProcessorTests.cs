@@ -134,6 +134,12 @@ public sealed class ProcessorTests
         }
 
         Assert.Equal(expected, FromBytes(bin.Body[headerLength..]));
+
+        // Stopped, the processor host ends on the platform's SIGTERM by itself (not killed when the grace runs out).
+        await server.Client.StopServiceAsync("mlp");
+        await server.WaitForStatusAsync("mlp", OpenEas.Contracts.ServiceStates.Stopped);
+        var stopped = Assert.Single(await server.Client.ListEventsAsync("mlp", 100), e => e.Reason == "InstanceStopped");
+        Assert.EndsWith("stopped (exited with code 0)", stopped.Message, StringComparison.Ordinal);
         Directory.Delete(dir, recursive: true);
     }
 

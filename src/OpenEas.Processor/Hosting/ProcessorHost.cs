@@ -5,6 +5,7 @@ using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenEas.Processor.Abstractions;
 using OpenEas.Processor.Batching;
@@ -53,15 +54,9 @@ public static class ProcessorHost
         await app.StartAsync(ct).ConfigureAwait(false);
         await o.Log.WriteLineAsync($"processor {o.Kind} serving '{name}' on port {o.Port}: {served.PlanSummary}").ConfigureAwait(false);
         await o.Log.FlushAsync(ct).ConfigureAwait(false);
-        try
-        {
-            await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        // Until SIGTERM (the platform stops an instance with it once its calls have drained) or the caller's token;
+        // then Kestrel finishes what is in flight and the process exits.
+        await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
         return 0;
     }
 

@@ -4,6 +4,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace OpenEas.Bench.Gateway;
@@ -29,15 +30,8 @@ internal static class UpstreamApp
         app.Run(HandleAsync);
         await app.StartAsync(ct);
         Console.WriteLine($"upstream listening on http://127.0.0.1:{port}");
-        try
-        {
-            await Task.Delay(Timeout.Infinite, ct);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        await app.StopAsync(CancellationToken.None);
+        // Until SIGTERM (OpenEAS stops an instance with it) or the runner's token.
+        await app.WaitForShutdownAsync(ct);
         return 0;
     }
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -49,15 +50,8 @@ internal static class YarpApp
         });
         await app.StartAsync(ct);
         Console.WriteLine($"yarp listening on http://127.0.0.1:{port}, forwarding to {destination}");
-        try
-        {
-            await Task.Delay(Timeout.Infinite, ct);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        await app.StopAsync(CancellationToken.None);
+        // Until SIGTERM (OpenEAS stops an instance with it) or the runner's token.
+        await app.WaitForShutdownAsync(ct);
         return 0;
     }
 }

@@ -35,6 +35,12 @@ public sealed class AutoscalerState
 
     /// <summary>The last second that had any traffic (scale to zero waits out the grace period after it).</summary>
     public DateTimeOffset? LastTraffic { get; set; }
+
+    /// <summary>
+    /// When the autoscaler first decided for the service (it was turned on, or the server started). A service it never saw
+    /// traffic for is idle since then, not forever: it gets the whole grace period before going to zero.
+    /// </summary>
+    public DateTimeOffset? ObservedSince { get; set; }
 }
 
 /// <summary>A decision: the instance count to run and why.</summary>
@@ -50,6 +56,7 @@ public static class Autoscaler
 {
     public static ScaleDecision Decide(AutoscalerSpec spec, IReadOnlyList<LoadSample> samples, int current, AutoscalerState state, DateTimeOffset now)
     {
+        state.ObservedSince ??= now;
         if (samples.Count > 0 && samples[^1].HasTraffic)
         {
             state.LastTraffic = samples[^1].Time;
@@ -125,10 +132,12 @@ public static class Autoscaler
         // To and from zero.
         if (desired == 0 && spec.Min == 0)
         {
-            var idleFor = state.LastTraffic is { } last ? now - last : TimeSpan.MaxValue;
+            var idleFor = now - (state.LastTraffic ?? state.ObservedSince.Value);
             if (idleFor < TimeSpan.FromSeconds(spec.ZeroGracePeriodSeconds))
             {
-                desired = Math.Max(1, Math.Min(current, 1));
+                // Within the grace one instance stays (or comes back for traffic just seen); a service never seen busy
+                // keeps what it has: one created at zero is not started for nothing.
+                desired = state.LastTraffic is null ? Math.Min(current, 1) : 1;
             }
             else
             {

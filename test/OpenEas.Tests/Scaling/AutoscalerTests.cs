@@ -94,6 +94,21 @@ public class AutoscalerTests
     }
 
     [Fact]
+    public void A_service_never_seen_busy_still_gets_the_whole_idle_period_before_zero()
+    {
+        // The autoscaler turned on (or the server started) for a service that has had no traffic since.
+        var spec = Qps(100, min: 0, downDelay: 30) with { ZeroGracePeriodSeconds = 120 };
+        var log = Simulate(spec, 1, _ => 0, 400);
+
+        var zeroAt = log.First(x => x.Instances == 0);
+        Assert.Equal(120, zeroAt.Second);
+        Assert.Equal("no traffic for 120 s: 1 → 0", zeroAt.Decision.Reason);
+
+        // One created at zero stays there until traffic comes.
+        Assert.All(Simulate(spec, 0, _ => 0, 200), x => Assert.Equal(0, x.Instances));
+    }
+
+    [Fact]
     public void With_min_zero_the_last_instance_goes_after_the_idle_period_and_traffic_brings_it_back()
     {
         var spec = Qps(100, min: 0, downDelay: 30) with { ZeroGracePeriodSeconds = 120 };

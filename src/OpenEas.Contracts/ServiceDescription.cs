@@ -301,6 +301,10 @@ public sealed class ScalingInfo
     /// <summary>e.g. <c>qps 100/inst</c>.</summary>
     public List<string> Targets { get; set; } = [];
     public bool Scheduled { get; set; }
+    /// <summary>The schedule's jobs, e.g. <c>schedule1 "0 0 9 * * *" → 3 (Asia/Shanghai)</c>; empty without a schedule.</summary>
+    public List<string> ScheduledJobs { get; set; } = [];
+    /// <summary>The schedule's next firing, e.g. <c>schedule2 → 1 at 2026-12-05T13:00:00Z</c>; null when none is due within a year.</summary>
+    public string? NextScheduled { get; set; }
     /// <summary>The newest scaling decisions (Autoscaled, CronScaled events), newest last.</summary>
     public List<ServiceEvent> Recent { get; set; } = [];
 }

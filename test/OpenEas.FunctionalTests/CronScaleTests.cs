@@ -66,6 +66,9 @@ public class CronScaleTests
         var jobs = (await server.Client.GetCronScalerAsync("daily"))["cronscaler"]!["ScaleJobs"]!.AsArray();
         Assert.Equal(["0 0 9 * * *", "0 0 21 * * *"], jobs.Select(j => j!["Schedule"]!.GetValue<string>()));
         Assert.Equal([4, 1], jobs.Select(j => j!["TargetSize"]!.GetValue<int>()));
+        var scaling = (await server.Client.DescribeServiceAsync("daily")).Scaling!;
+        Assert.Equal(["schedule1 \"0 0 9 * * *\" → 4 (Asia/Shanghai)", "schedule2 \"0 0 21 * * *\" → 1 (Asia/Shanghai)"], scaling.ScheduledJobs);
+        Assert.Equal("schedule1 → 4 at 2026-06-03T01:00:00Z", scaling.NextScheduled);
 
         autoscaler.DecideOnce(); // the schedule acts on firings from now on (yesterday's 21:00 is not replayed)
         Assert.Equal(1, (await server.Client.DescribeServiceAsync("daily")).DesiredInstance);

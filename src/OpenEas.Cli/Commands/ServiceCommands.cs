@@ -110,7 +110,9 @@ internal static class ServiceCommands
         if (d.Scaling is { } scaling)
         {
             yield return ("Autoscaler", scaling.Min is null ? "off" : $"min {scaling.Min}, max {scaling.Max}, {string.Join(", ", scaling.Targets)} (from the {scaling.Source})");
-            yield return ("Scheduled", scaling.Scheduled ? "yes (eas cronscale)" : "no");
+            yield return ("Scheduled", !scaling.Scheduled ? "no"
+                : scaling.ScheduledJobs.Count == 0 ? "yes (eas cronscale)"
+                : string.Join("; ", scaling.ScheduledJobs) + (scaling.NextScheduled is { } next ? $"; next: {next}" : ""));
             foreach (var e in scaling.Recent)
             {
                 yield return ("ScalingDecision", $"{e.Time.ToLocalTime():yyyy-MM-dd HH:mm:ss} {e.Message}");

@@ -455,11 +455,14 @@ public sealed class ServiceManager
     private ScalingInfo? ScalingOf(ServiceRecord service, ServiceSpec spec)
     {
         var autoscaler = Scaling.EffectiveAutoscaler.Resolve(service, spec);
-        var scheduled = Scaling.EffectiveAutoscaler.ResolveCron(service, spec) is not null;
+        var cron = Scaling.EffectiveAutoscaler.ResolveCron(service, spec);
+        var scheduled = cron is not null;
         if (autoscaler is null && !scheduled)
         {
             return null;
         }
+
+        var next = cron is null ? null : Scaling.CronScaler.Next(cron, _time.GetUtcNow());
 
         return new ScalingInfo
         {
@@ -468,6 +471,8 @@ public sealed class ServiceManager
             Max = autoscaler?.Max,
             Targets = autoscaler?.Targets.Select(t => $"{t.Metric} {t.Target:0.##}/inst").ToList() ?? [],
             Scheduled = scheduled,
+            ScheduledJobs = cron?.Jobs.Select(j => $"{j.Name} \"{j.ScheduleText}\" → {j.TargetSize} ({j.TimeZone.Id})").ToList() ?? [],
+            NextScheduled = next is { } n ? $"{n.Job} → {n.TargetSize} at {n.At.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}" : null,
             Recent = [.. _store.ListEvents(service.Name, 200, since: service.CreateTime)
                 .Where(e => e.Reason is "Autoscaled" or "CronScaled").TakeLast(5)
                 .Select(e => new ServiceEvent { Id = e.Id, Time = e.Time, Type = e.Type, Reason = e.Reason, Message = e.Message })],

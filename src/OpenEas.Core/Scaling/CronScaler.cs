@@ -44,6 +44,33 @@ public static class CronScaler
         return best;
     }
 
+    /// <summary>How far ahead the next firing is looked for (a yearly job on an excluded day may have none).</summary>
+    private static readonly TimeSpan Lookahead = TimeSpan.FromDays(400);
+
+    /// <summary>The next firing after <paramref name="now"/> over all jobs (excluded days skipped); null when none within a year.</summary>
+    public static (string Job, int TargetSize, DateTimeOffset At)? Next(CronScalerSpec spec, DateTimeOffset now)
+    {
+        (string, int, DateTimeOffset)? best = null;
+        foreach (var job in spec.Jobs)
+        {
+            foreach (var at in job.Schedule.GetOccurrences(now, now + Lookahead, job.TimeZone, fromInclusive: false, toInclusive: true))
+            {
+                if (best is { } b && at >= b.Item3)
+                {
+                    break;
+                }
+
+                if (!Excluded(spec, at, job.TimeZone))
+                {
+                    best = (job.Name, job.TargetSize, at);
+                    break;
+                }
+            }
+        }
+
+        return best;
+    }
+
     private static bool Excluded(CronScalerSpec spec, DateTimeOffset at, TimeZoneInfo zone)
     {
         foreach (var exclude in spec.ExcludeDates)

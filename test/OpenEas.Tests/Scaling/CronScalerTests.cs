@@ -32,6 +32,16 @@ public class CronScalerTests
         Assert.Equal((floor, job), (result.Value.Floor, result.Value.Job));
     }
 
+    [Theory]
+    [InlineData("2026-06-03T09:59:59Z", "evening", 5, "2026-06-03T10:00:00Z")]
+    [InlineData("2026-06-03T10:00:00Z", "night", 1, "2026-06-03T14:00:00Z")]   // a job firing now is not next
+    [InlineData("2026-06-05T14:00:00Z", "evening", 5, "2026-06-08T10:00:00Z")] // Friday 22:00 done: the weekend is excluded, Monday 18:00
+    public void The_next_firing_skips_excluded_days(string now, string job, int size, string at)
+    {
+        var next = CronScaler.Next(Spec(), DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal((job, size, DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture)), next);
+    }
+
     [Fact]
     public void Before_any_job_fired_there_is_no_floor()
     {

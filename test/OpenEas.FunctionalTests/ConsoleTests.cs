@@ -51,7 +51,9 @@ public class ConsoleTests(ITestOutputHelper output)
 
         await page.FillAsync("input[name='containers[0].port']", "8000");
         await page.ClickAsync("[data-action=submit-create]");
-        await page.WaitForURLAsync("**/#/services/echo");
+        // The console moves by its hash: poll the URL (waiting for a navigation's load event can miss a hash change
+        // that happened before the wait began).
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#/services/echo$"));
         await Expect(page.Locator("h1 .badge")).ToHaveAttributeAsync("data-state", "Running", new() { Timeout = 60_000 });
         await Expect(page.Locator("[data-fact=instances]")).ToContainTextAsync("1 running");
         await browser.ShotAsync("service-overview");
@@ -135,7 +137,7 @@ public class ConsoleTests(ITestOutputHelper output)
         await page.FillAsync("dialog input[name=confirm-name]", "echo");
         await page.ClickAsync("dialog [data-confirm]");
         // The page moves to the list once the delete is answered (the instances drain first): a hash change, no load event.
-        await page.WaitForURLAsync("**/#/services", new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#/services$"), new() { Timeout = 60_000 });
         await Expect(page.Locator("[data-service=echo]")).ToHaveCountAsync(0, Slow);
         await Poll.UntilAsync(() => StatusOfAsync(server, "/api/v2/services/echo"), s => s == HttpStatusCode.NotFound,
             TimeSpan.FromSeconds(60), "echo to be deleted");
@@ -202,6 +204,12 @@ public class ConsoleTests(ITestOutputHelper output)
         await autoscaler.Locator("button.danger").ClickAsync();
         await page.ClickAsync("dialog [data-confirm]");
         await Expect(autoscaler.Locator("h3 .badge")).ToHaveTextAsync("off");
+
+        // A schedule alone: the overview lists its jobs and next firing (and no autoscaler line).
+        await server.Client.SetCronScalerAsync("web", """{"ScaleJobs": [{"Name": "morning", "Schedule": "0 0 9 * * *", "TargetSize": 2}]}""");
+        await page.ClickAsync("[data-tab=overview]");
+        await Expect(page.Locator("[data-fact=scheduled]")).ToContainTextAsync("morning \"0 0 9 * * *\" → 2 (UTC); next: morning → 2 at ");
+        await Expect(page.Locator("dl.facts dt", new() { HasText = "Autoscaler" })).ToHaveCountAsync(0);
 
         Assert.True(browser.PageErrors.Count == 0, "the page logged errors:\n" + string.Join('\n', browser.PageErrors.Distinct()));
     }

@@ -37,8 +37,12 @@ export function OverviewTab({ name, service: s, reload }) {
     ['Created', html`<span title=${s.CreateTime}>${time(s.CreateTime)}</span>`],
     ['Updated', html`<span title=${s.UpdateTime}>${ago(s.UpdateTime)}</span>`],
   ];
-  if (s.Scaling) {
-    facts.push(['Autoscaler', `${s.Scaling.Min}–${s.Scaling.Max} instances on ${s.Scaling.Targets.join(', ') || '–'} (${s.Scaling.Source})${s.Scaling.Scheduled ? ', scheduled' : ''}`]);
+  if (s.Scaling?.Min != null) {
+    facts.push(['Autoscaler', `${s.Scaling.Min}–${s.Scaling.Max} instances on ${s.Scaling.Targets.join(', ') || '–'} (${s.Scaling.Source})`]);
+  }
+  if (s.Scaling?.Scheduled) {
+    const jobs = s.Scaling.ScheduledJobs ?? [];
+    facts.push(['Scheduled', html`<span data-fact="scheduled">${jobs.length ? jobs.join('; ') : 'yes'}${s.Scaling.NextScheduled ? `; next: ${s.Scaling.NextScheduled}` : ''}</span>`]);
   }
   return html`<div class="overview">
     <dl class="facts">${facts.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>

@@ -151,7 +151,9 @@ public class ResourceTests
         await server.WaitForStatusAsync("doomed", ServiceStates.Running, running: 1);
         var notice = await server.Client.PreemptAsync("flaky", new PreemptRequest { NoticeSeconds = 2, ReclaimSeconds = 3 });
         var preempted = Assert.Single(notice.Instances);
-        var listed = await WaitForInstancesAsync(server, "doomed", l => l.Count == 2, "a replacement next to the preempted instance");
+        // The replacement is listed as soon as it exists; its waiting reason comes with the pass that tries to place it.
+        var listed = await WaitForInstancesAsync(server, "doomed",
+            l => l.Count == 2 && l.Any(i => i.InstanceName != preempted && i.Message.Length > 0), "a waiting replacement next to the preempted instance");
         var marked = Assert.Single(listed, i => i.InstanceName == preempted);
         Assert.NotNull(marked.PreemptAt);
         Assert.True(marked.Ready);

@@ -515,7 +515,7 @@ public sealed class Reconciler : BackgroundService
             .Select(a => (a.Id, $"http://127.0.0.1:{a.Port}/"))
             .ToList();
         _routes.Publish(service.Name, auth, PolicyOf(spec, Scaling.EffectiveAutoscaler.Resolve(service, spec)), ready,
-            ready.Count == 0 ? Unavailable(status, desired) : "");
+            ready.Count == 0 ? ServiceStatusEvaluator.Unavailable(status, desired) : "");
 
         // Status, with an event on each change.
         // The message counts too: after a scale-in the service stays Running, and "3/3 instances ready" would stay.
@@ -532,15 +532,6 @@ public sealed class Reconciler : BackgroundService
             }
         }
     }
-
-    /// <summary>What the gateway tells a caller when the service has no Ready instance: the service's state and its reason.</summary>
-    internal static string Unavailable(ServiceStatus status, int desired) => status.Status switch
-    {
-        ServiceStates.Running when desired == 0 => "it is scaled to 0 instances",
-        ServiceStates.Running => "",
-        _ when status.Reason.Length > 0 => $"{status.Status}: {status.Reason}",
-        _ => status.Status,
-    };
 
     /// <summary>
     /// Instances under a preemption notice leave once enough replacements are Ready (so capacity never dips), at the

@@ -107,4 +107,13 @@ public static class ServiceStatusEvaluator
         };
         return new(state, progress, "");
     }
+
+    /// <summary>What the gateway tells a caller when the service has no Ready instance: the service's state and its reason.</summary>
+    public static string Unavailable(ServiceStatus status, int desired) => status.Status switch
+    {
+        ServiceStates.Running when desired == 0 => "it is scaled to 0 instances",
+        ServiceStates.Running => "",
+        _ when status.Reason.Length > 0 => $"{status.Status}: {status.Reason}",
+        _ => status.Status,
+    };
 }

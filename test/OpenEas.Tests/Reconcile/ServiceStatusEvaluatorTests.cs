@@ -166,4 +166,13 @@ public class ServiceStatusEvaluatorTests
         Assert.Equal(ServiceStates.Updating, status.Status);
         Assert.Contains("1 new instance(s) waiting for resources: needs cpu 4", status.Reason);
     }
+
+    [Theory]
+    [InlineData(ServiceStates.Stopped, "stopped by user", 1, "Stopped: stopped by user")]
+    [InlineData(ServiceStates.Waiting, "1 of 1 instance(s) waiting for resources: needs cpu 64", 1, "Waiting: 1 of 1 instance(s) waiting for resources: needs cpu 64")]
+    [InlineData(ServiceStates.Creating, "", 1, "Creating")]
+    [InlineData(ServiceStates.Running, "", 0, "it is scaled to 0 instances")]
+    [InlineData(ServiceStates.Running, "", 2, "")]
+    public void A_caller_finding_no_ready_instance_is_told_the_state_and_reason(string state, string reason, int desired, string expected) =>
+        Assert.Equal(expected, ServiceStatusEvaluator.Unavailable(new ServiceStatus(state, reason, ""), desired));
 }

@@ -11,13 +11,24 @@ namespace OpenEas.Core.Queue;
 /// The embedded queue store: one SQLite file in WAL mode with <c>synchronous=FULL</c>, written by one thread that
 /// commits everything waiting in one transaction (group commit). A put is answered after the commit that holds it
 /// has been fsynced, so a crash loses no acknowledged put; many puts share one fsync, which is what makes it fast.
-/// Indexes come from a per-queue counter stored in the same transaction: strictly increasing, never reused, even
-/// after every entry was removed. Reads use their own pooled connections and never wait for the writer.
+/// Indexes come from a per-queue counter: strictly increasing, never reused, even after every entry was removed.
+/// Reads use their own pooled connections and never wait for the writer; copying the WAL back into the database
+/// file (the checkpoint) runs on its own thread, so commits do not stop for it.
 /// </summary>
+/// <remarks>
+/// Entries live in one rowid table keyed by <c>queue id &lt;&lt; 44 | index</c>: a put appends to one b-tree (a queue's
+/// entries are one key range, in index order) and no second index has to be kept for lookups by index. A queue's last
+/// index is written only by transactions that remove entries; otherwise the highest key of its range is its last index.
+/// </remarks>
 public sealed class SqliteQueueStore : IQueueStore
 {
     /// <summary>Most operations one transaction carries.</summary>
     private const int MaxBatch = 4096;
+
+    /// <summary>Bits of a key that hold the index: 2^44 puts per queue; the bits above hold the queue's id.</summary>
+    private const int IndexBits = 44;
+
+    private const long MaxIndex = (1L << IndexBits) - 1;
 
     /// <summary>Removed entries after which free pages are given back to the file system.</summary>
     private const long VacuumEvery = 50_000;
@@ -30,12 +41,15 @@ public sealed class SqliteQueueStore : IQueueStore
 
     private readonly string _readConnection;
     private readonly SqliteConnection _write;
+    private readonly WalCheckpointer _checkpointer;
     private readonly Channel<Op> _ops = Channel.CreateUnbounded<Op>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, QueueState> _queues = new(StringComparer.Ordinal);
     private readonly Thread _writer;
     private readonly SqliteCommand _insert;
     private readonly SqliteCommand _delete;
     private readonly SqliteCommand _saveIndex;
+    private readonly SqliteCommand _addQueue;
+    private long _lastQueueId;
     private long _removedSinceVacuum;
     private bool _vacuumPending;
     private volatile bool _stopping;
@@ -45,26 +59,28 @@ public sealed class SqliteQueueStore : IQueueStore
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var builder = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true };
         _readConnection = builder.ToString();
-        _write = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        var unpooled = new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString();
+        _write = new SqliteConnection(unpooled);
         _write.Open();
         Execute("""
             PRAGMA auto_vacuum = INCREMENTAL;
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = FULL;
-            CREATE TABLE IF NOT EXISTS queues (name TEXT PRIMARY KEY, last_index INTEGER NOT NULL) WITHOUT ROWID;
-            -- A rowid table: entries are appended at its end (payloads of KBs would split a WITHOUT ROWID b-tree's pages).
-            CREATE TABLE IF NOT EXISTS entries (
-                id INTEGER PRIMARY KEY, queue TEXT NOT NULL, idx INTEGER NOT NULL, request_id TEXT, tags BLOB, data BLOB NOT NULL,
-                deliveries INTEGER NOT NULL DEFAULT 0);
-            CREATE UNIQUE INDEX IF NOT EXISTS entries_index ON entries (queue, idx);
-            CREATE INDEX IF NOT EXISTS entries_request ON entries (queue, request_id) WHERE request_id IS NOT NULL;
+            PRAGMA wal_autocheckpoint = 0;
+            CREATE TABLE IF NOT EXISTS queue_heads (name TEXT PRIMARY KEY, id INTEGER NOT NULL UNIQUE, last_index INTEGER NOT NULL) WITHOUT ROWID;
+            -- A rowid table keyed by queue id << 44 | index: puts append (payloads of KBs would split a WITHOUT ROWID b-tree's pages).
+            CREATE TABLE IF NOT EXISTS items (
+                key INTEGER PRIMARY KEY, request_id TEXT, tags BLOB, data BLOB NOT NULL, deliveries INTEGER NOT NULL DEFAULT 0);
+            CREATE INDEX IF NOT EXISTS items_request ON items (request_id) WHERE request_id IS NOT NULL;
             """);
+        MigrateFromQueueNames();
         Load();
 
-        _insert = Prepare("INSERT INTO entries (queue, idx, request_id, tags, data) VALUES ($q, $i, $r, $t, $d)", "$q", "$i", "$r", "$t", "$d");
-        _delete = Prepare("DELETE FROM entries WHERE queue = $q AND idx = $i", "$q", "$i");
-        _saveIndex = Prepare("INSERT INTO queues (name, last_index) VALUES ($q, $i) ON CONFLICT (name) DO UPDATE SET last_index = excluded.last_index",
-            "$q", "$i");
+        _insert = Prepare("INSERT INTO items (key, request_id, tags, data) VALUES ($k, $r, $t, $d)", "$k", "$r", "$t", "$d");
+        _delete = Prepare("DELETE FROM items WHERE key = $k", "$k");
+        _saveIndex = Prepare("UPDATE queue_heads SET last_index = $i WHERE id = $q", "$q", "$i");
+        _addQueue = Prepare("INSERT INTO queue_heads (name, id, last_index) VALUES ($n, $q, 0)", "$n", "$q");
+        _checkpointer = new WalCheckpointer(unpooled);
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "queue-writer" };
         _writer.Start();
     }
@@ -93,20 +109,25 @@ public sealed class SqliteQueueStore : IQueueStore
 
     public Task<IReadOnlyList<QueueEntry>> ReadAsync(string queue, long from, int max, string? requestId = null, CancellationToken ct = default)
     {
+        var list = new List<QueueEntry>();
+        if (!TryKeys(queue, out var first, out var end))
+        {
+            return Task.FromResult<IReadOnlyList<QueueEntry>>(list);
+        }
+
         using var c = OpenRead();
         using var cmd = c.CreateCommand();
         cmd.CommandText = requestId is null
-            ? "SELECT idx, tags, data, deliveries FROM entries WHERE queue = $q AND idx >= $i ORDER BY idx LIMIT $n"
-            : "SELECT idx, tags, data, deliveries FROM entries WHERE queue = $q AND request_id = $r AND idx >= $i ORDER BY idx LIMIT $n";
-        cmd.Parameters.AddWithValue("$q", queue);
-        cmd.Parameters.AddWithValue("$i", from);
+            ? "SELECT key, tags, data, deliveries FROM items WHERE key >= $from AND key < $end ORDER BY key LIMIT $n"
+            : "SELECT key, tags, data, deliveries FROM items WHERE request_id = $r AND key >= $from AND key < $end ORDER BY key LIMIT $n";
+        cmd.Parameters.AddWithValue("$from", first + Math.Clamp(from, 0, MaxIndex));
+        cmd.Parameters.AddWithValue("$end", end);
         cmd.Parameters.AddWithValue("$n", max);
         if (requestId is not null)
         {
             cmd.Parameters.AddWithValue("$r", requestId);
         }
 
-        var list = new List<QueueEntry>();
         using var reader = cmd.ExecuteReader();
         while (reader.Read())
         {
@@ -118,11 +139,15 @@ public sealed class SqliteQueueStore : IQueueStore
 
     public Task<QueueEntry?> FindAsync(string queue, long index, CancellationToken ct = default)
     {
+        if (!TryKeys(queue, out var first, out _) || index is < 0 or > MaxIndex)
+        {
+            return Task.FromResult<QueueEntry?>(null);
+        }
+
         using var c = OpenRead();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT idx, tags, data, deliveries FROM entries WHERE queue = $q AND idx = $i";
-        cmd.Parameters.AddWithValue("$q", queue);
-        cmd.Parameters.AddWithValue("$i", index);
+        cmd.CommandText = "SELECT key, tags, data, deliveries FROM items WHERE key = $k";
+        cmd.Parameters.AddWithValue("$k", first + index);
         using var reader = cmd.ExecuteReader();
         return Task.FromResult(reader.Read() ? ReadEntry(reader) : null);
     }
@@ -130,19 +155,23 @@ public sealed class SqliteQueueStore : IQueueStore
     public Task<IReadOnlyList<long>> ExistingAsync(string queue, IReadOnlyList<long> indexes, CancellationToken ct = default)
     {
         var found = new List<long>();
-        if (indexes.Count == 0)
+        if (indexes.Count == 0 || !TryKeys(queue, out var first, out _))
         {
             return Task.FromResult<IReadOnlyList<long>>(found);
         }
 
         using var c = OpenRead();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT 1 FROM entries WHERE queue = $q AND idx = $i";
-        var q = cmd.Parameters.AddWithValue("$q", queue);
-        var i = cmd.Parameters.Add("$i", SqliteType.Integer);
+        cmd.CommandText = "SELECT 1 FROM items WHERE key = $k";
+        var k = cmd.Parameters.Add("$k", SqliteType.Integer);
         foreach (var index in indexes)
         {
-            i.Value = index;
+            if (index is < 0 or > MaxIndex)
+            {
+                continue;
+            }
+
+            k.Value = first + index;
             if (cmd.ExecuteScalar() is not null)
             {
                 found.Add(index);
@@ -178,9 +207,11 @@ public sealed class SqliteQueueStore : IQueueStore
         _stopping = true;
         _ops.Writer.TryComplete();
         await Task.Run(_writer.Join).ConfigureAwait(false);
+        _checkpointer.Dispose();
         _insert.Dispose();
         _delete.Dispose();
         _saveIndex.Dispose();
+        _addQueue.Dispose();
         await _write.DisposeAsync().ConfigureAwait(false);
         SqliteConnection.ClearAllPools();
     }
@@ -215,6 +246,7 @@ public sealed class SqliteQueueStore : IQueueStore
             Gather(reader, batch, linger);
 
             var vacuum = false;
+            var queuesBefore = _lastQueueId;
             var started = Stopwatch.GetTimestamp();
             try
             {
@@ -222,8 +254,13 @@ public sealed class SqliteQueueStore : IQueueStore
                 {
                     foreach (var op in batch)
                     {
-                        op.Apply(this, tx);
                         touched.Add(op.State);
+                        if (op.State.Id == 0)
+                        {
+                            AddQueue(op.State, tx);
+                        }
+
+                        op.Apply(this, tx);
                         vacuum |= op is TruncateOp;
                     }
 
@@ -232,7 +269,7 @@ public sealed class SqliteQueueStore : IQueueStore
                         if (state.IndexDirty)
                         {
                             _saveIndex.Transaction = tx;
-                            _saveIndex.Parameters[0].Value = state.Name;
+                            _saveIndex.Parameters[0].Value = state.Id;
                             _saveIndex.Parameters[1].Value = state.LastIndex;
                             _saveIndex.ExecuteNonQuery();
                             state.IndexDirty = false;
@@ -247,13 +284,32 @@ public sealed class SqliteQueueStore : IQueueStore
                 {
                     op.Committed();
                 }
+
+                _checkpointer.Committed();
             }
             catch (Exception ex) when (ex is SqliteException or InvalidOperationException or IOException)
             {
+                // Queues first seen in this batch were not stored: they get their ids again with their next operation.
+                foreach (var state in touched)
+                {
+                    if (state.Id > queuesBefore)
+                    {
+                        Volatile.Write(ref state.Id, 0);
+                    }
+                }
+
+                _lastQueueId = queuesBefore;
                 foreach (var op in batch)
                 {
                     op.Failed(ex);
                 }
+            }
+
+            if (_checkpointer.TakeCatchUp())
+            {
+                // The checkpointer copied all but what arrived while it ran; this thread is the only one that appends,
+                // so copying the rest here lets the next commit start the WAL over from its beginning.
+                TryExecute("PRAGMA wal_checkpoint(PASSIVE);");
             }
 
             foreach (var state in touched)
@@ -364,29 +420,92 @@ public sealed class SqliteQueueStore : IQueueStore
 
     private QueueState State(string queue) => _queues.GetOrAdd(queue, static name => new QueueState(name));
 
+    /// <summary>Gives a queue seen for the first time its id (its key range), in the batch's transaction.</summary>
+    private void AddQueue(QueueState state, SqliteTransaction tx)
+    {
+        var id = _lastQueueId + 1;
+        if (id >= 1L << (63 - IndexBits))
+        {
+            throw new InvalidOperationException($"the queue store holds the most queues it can ({id - 1}); queue \"{state.Name}\" cannot be added");
+        }
+
+        _addQueue.Transaction = tx;
+        _addQueue.Parameters[0].Value = state.Name;
+        _addQueue.Parameters[1].Value = id;
+        _addQueue.ExecuteNonQuery();
+        _lastQueueId = id;
+        Volatile.Write(ref state.Id, id);
+    }
+
+    /// <summary>The key range of a queue's entries: [first, end). False when the queue holds nothing yet.</summary>
+    private bool TryKeys(string queue, out long first, out long end)
+    {
+        var id = _queues.TryGetValue(queue, out var state) ? Volatile.Read(ref state.Id) : 0;
+        first = id << IndexBits;
+        end = (id + 1) << IndexBits;
+        return id != 0;
+    }
+
     private void Load()
+    {
+        using var heads = _write.CreateCommand();
+        heads.CommandText = "SELECT name, id, last_index FROM queue_heads";
+        using var range = _write.CreateCommand();
+        range.CommandText = "SELECT count(*), max(key) FROM items WHERE key >= $first AND key < $end";
+        var first = range.Parameters.Add("$first", SqliteType.Integer);
+        var end = range.Parameters.Add("$end", SqliteType.Integer);
+        using var reader = heads.ExecuteReader();
+        while (reader.Read())
+        {
+            var state = State(reader.GetString(0));
+            state.Id = reader.GetInt64(1);
+            _lastQueueId = Math.Max(_lastQueueId, state.Id);
+            first.Value = state.Id << IndexBits;
+            end.Value = (state.Id + 1) << IndexBits;
+            using var counts = range.ExecuteReader();
+            counts.Read();
+            state.Length = counts.GetInt64(0);
+            state.Durable = state.Length;
+            // Puts do not write last_index (removals do): the highest key held tells the rest.
+            state.LastIndex = Math.Max(reader.GetInt64(2), counts.IsDBNull(1) ? 0 : counts.GetInt64(1) & MaxIndex);
+        }
+    }
+
+    /// <summary>
+    /// Moves a store written by earlier versions (entries keyed by queue name and index, with a second index on those) into
+    /// the keyed table, in one transaction: nothing is lost if it is interrupted, and the next start does it again.
+    /// </summary>
+    private void MigrateFromQueueNames()
     {
         using (var cmd = _write.CreateCommand())
         {
-            cmd.CommandText = "SELECT name, last_index FROM queues";
-            using var reader = cmd.ExecuteReader();
-            while (reader.Read())
+            cmd.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'entries'";
+            if ((long)cmd.ExecuteScalar()! == 0)
             {
-                State(reader.GetString(0)).LastIndex = reader.GetInt64(1);
+                return;
             }
         }
 
+        using var tx = _write.BeginTransaction();
         using (var cmd = _write.CreateCommand())
         {
-            cmd.CommandText = "SELECT queue, count(*) FROM entries GROUP BY queue";
-            using var reader = cmd.ExecuteReader();
-            while (reader.Read())
-            {
-                var state = State(reader.GetString(0));
-                state.Length = reader.GetInt64(1);
-                state.Durable = state.Length;
-            }
+            cmd.Transaction = tx;
+            cmd.CommandText = """
+                INSERT INTO queue_heads (name, id, last_index)
+                    SELECT name, (SELECT coalesce(max(id), 0) FROM queue_heads) + row_number() OVER (ORDER BY name), max(last_index)
+                    FROM (SELECT name, last_index FROM queues UNION ALL SELECT queue, max(idx) FROM entries GROUP BY queue)
+                    WHERE name NOT IN (SELECT name FROM queue_heads)
+                    GROUP BY name;
+                INSERT INTO items (key, request_id, tags, data, deliveries)
+                    SELECT (h.id << 44) | e.idx, e.request_id, e.tags, e.data, e.deliveries
+                    FROM entries e JOIN queue_heads h ON h.name = e.queue ORDER BY h.id, e.idx;
+                DROP TABLE entries;
+                DROP TABLE IF EXISTS queues;
+                """;
+            cmd.ExecuteNonQuery();
         }
+
+        tx.Commit();
     }
 
     private SqliteConnection OpenRead()
@@ -394,6 +513,18 @@ public sealed class SqliteQueueStore : IQueueStore
         var c = new SqliteConnection(_readConnection);
         c.Open();
         return c;
+    }
+
+    private void TryExecute(string sql)
+    {
+        try
+        {
+            Execute(sql);
+        }
+        catch (SqliteException)
+        {
+            // Busy: the next round tries again.
+        }
     }
 
     private void Execute(string sql)
@@ -419,7 +550,7 @@ public sealed class SqliteQueueStore : IQueueStore
     {
         var tags = reader.IsDBNull(1) ? (IReadOnlyDictionary<string, string>)new Dictionary<string, string>()
             : AttributesProto.Parser.ParseFrom((byte[])reader.GetValue(1)).Attributes;
-        return new QueueEntry(reader.GetInt64(0), tags, (byte[])reader.GetValue(2), reader.GetInt32(3));
+        return new QueueEntry(reader.GetInt64(0) & MaxIndex, tags, (byte[])reader.GetValue(2), reader.GetInt32(3));
     }
 
     /// <summary>A queue's counters and change signal.</summary>
@@ -428,6 +559,9 @@ public sealed class SqliteQueueStore : IQueueStore
         private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public string Name { get; } = name;
+
+        /// <summary>The queue's id (its key range); 0 until its first operation is stored.</summary>
+        public long Id;
 
         /// <summary>Held entries plus puts accepted but not yet committed (what the length limit counts).</summary>
         public long Length;
@@ -461,24 +595,36 @@ public sealed class SqliteQueueStore : IQueueStore
 
     private sealed class PutOp(QueueState state, byte[] data, IReadOnlyDictionary<string, string> tags) : Op(state)
     {
+        private bool _refused;
+
         public override void Apply(SqliteQueueStore store, SqliteTransaction tx)
         {
             var index = State.LastIndex + 1;
+            if (index > MaxIndex)
+            {
+                _refused = true;
+                return;
+            }
+
             Volatile.Write(ref State.LastIndex, index);
-            State.IndexDirty = true;
             var cmd = store._insert;
             cmd.Transaction = tx;
-            cmd.Parameters[0].Value = State.Name;
-            cmd.Parameters[1].Value = index;
-            cmd.Parameters[2].Value = tags.TryGetValue("requestId", out var requestId) ? requestId : DBNull.Value;
-            cmd.Parameters[3].Value = tags.Count == 0 ? DBNull.Value : EncodeTags(tags);
-            cmd.Parameters[4].Value = data;
+            cmd.Parameters[0].Value = (State.Id << IndexBits) | index;
+            cmd.Parameters[1].Value = tags.TryGetValue("requestId", out var requestId) ? requestId : DBNull.Value;
+            cmd.Parameters[2].Value = tags.Count == 0 ? DBNull.Value : EncodeTags(tags);
+            cmd.Parameters[3].Value = data;
             cmd.ExecuteNonQuery();
             Result = index;
         }
 
         public override void Committed()
         {
+            if (_refused)
+            {
+                Failed(new QueuePutException(PutRefusal.Full, $"queue \"{State.Name}\" has given out every index it can ({MaxIndex}); delete the service and create it again"));
+                return;
+            }
+
             Interlocked.Increment(ref State.Durable);
             base.Committed();
         }
@@ -501,45 +647,58 @@ public sealed class SqliteQueueStore : IQueueStore
         }
     }
 
-    /// <summary>An operation that removes entries: the counters drop by <see cref="Op.Result"/> once it is committed.</summary>
+    /// <summary>
+    /// An operation that removes entries: the counters drop by <see cref="Op.Result"/> once it is committed, and the queue's
+    /// last index is written with it (once the highest entry is gone, nothing else remembers it).
+    /// </summary>
     private abstract class RemovalOp(QueueState state) : Op(state)
     {
+        public override void Apply(SqliteQueueStore store, SqliteTransaction tx)
+        {
+            Result = Remove(store, tx);
+            State.IndexDirty = true;
+        }
+
         public override void Committed()
         {
             Interlocked.Add(ref State.Length, -Result);
             Interlocked.Add(ref State.Durable, -Result);
             base.Committed();
         }
+
+        protected abstract long Remove(SqliteQueueStore store, SqliteTransaction tx);
     }
 
     private sealed class RemoveOp(QueueState state, long[] indexes) : RemovalOp(state)
     {
-        public override void Apply(SqliteQueueStore store, SqliteTransaction tx)
+        protected override long Remove(SqliteQueueStore store, SqliteTransaction tx)
         {
             var cmd = store._delete;
             cmd.Transaction = tx;
-            cmd.Parameters[0].Value = State.Name;
             long removed = 0;
             foreach (var index in indexes)
             {
-                cmd.Parameters[1].Value = index;
-                removed += cmd.ExecuteNonQuery();
+                if (index is > 0 and <= MaxIndex)
+                {
+                    cmd.Parameters[0].Value = (State.Id << IndexBits) | index;
+                    removed += cmd.ExecuteNonQuery();
+                }
             }
 
-            Result = removed;
+            return removed;
         }
     }
 
     private sealed class TruncateOp(QueueState state, long below) : RemovalOp(state)
     {
-        public override void Apply(SqliteQueueStore store, SqliteTransaction tx)
+        protected override long Remove(SqliteQueueStore store, SqliteTransaction tx)
         {
             using var cmd = store._write.CreateCommand();
             cmd.Transaction = tx;
-            cmd.CommandText = "DELETE FROM entries WHERE queue = $q AND idx < $i";
-            cmd.Parameters.AddWithValue("$q", State.Name);
-            cmd.Parameters.AddWithValue("$i", below);
-            Result = cmd.ExecuteNonQuery();
+            cmd.CommandText = "DELETE FROM items WHERE key >= $first AND key < $below";
+            cmd.Parameters.AddWithValue("$first", State.Id << IndexBits);
+            cmd.Parameters.AddWithValue("$below", (State.Id << IndexBits) + Math.Clamp(below, 0, MaxIndex + 1));
+            return cmd.ExecuteNonQuery();
         }
     }
 
@@ -547,11 +706,15 @@ public sealed class SqliteQueueStore : IQueueStore
     {
         public override void Apply(SqliteQueueStore store, SqliteTransaction tx)
         {
+            if (index is <= 0 or > MaxIndex)
+            {
+                return;
+            }
+
             using var cmd = store._write.CreateCommand();
             cmd.Transaction = tx;
-            cmd.CommandText = "UPDATE entries SET deliveries = deliveries + 1 WHERE queue = $q AND idx = $i RETURNING deliveries";
-            cmd.Parameters.AddWithValue("$q", State.Name);
-            cmd.Parameters.AddWithValue("$i", index);
+            cmd.CommandText = "UPDATE items SET deliveries = deliveries + 1 WHERE key = $k RETURNING deliveries";
+            cmd.Parameters.AddWithValue("$k", (State.Id << IndexBits) | index);
             Result = cmd.ExecuteScalar() is long count ? count : 0;
         }
     }

@@ -1,0 +1,101 @@
+using Microsoft.Data.Sqlite;
+
+namespace OpenEas.Core.Queue;
+
+/// <summary>
+/// Copies a WAL database's log back into its file (the checkpoint) on a thread of its own, so the writer's commits do not
+/// stop for it: with SQLite's automatic checkpoint, the commit that crosses 1000 pages copies them all and fsyncs the
+/// database file before its puts are answered. Here the writer only reports commits; this thread checkpoints (PASSIVE:
+/// it never blocks the writer or readers) at most every <see cref="Interval"/>. Once the log is long, what the writer
+/// appended meanwhile is left for the writer to copy between two batches (<see cref="TakeCatchUp"/>) — a few frames,
+/// after which the log starts over from its beginning instead of growing.
+/// </summary>
+internal sealed class WalCheckpointer : IDisposable
+{
+    /// <summary>The least time between two checkpoints: long enough for each to copy a good run of frames.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(20);
+
+    private readonly SqliteConnection _connection;
+    private readonly SemaphoreSlim _commits = new(0, 1);
+    private readonly Thread _thread;
+    private int _pending;
+    private int _catchUp;
+    private volatile bool _stopping;
+
+    public WalCheckpointer(string connectionString)
+    {
+        _connection = new SqliteConnection(connectionString);
+        _connection.Open();
+        _thread = new Thread(Loop) { IsBackground = true, Name = "queue-checkpoint" };
+        _thread.Start();
+    }
+
+    /// <summary>Called by the writer after each commit; cheap (one interlocked exchange while a checkpoint is already due).</summary>
+    public void Committed()
+    {
+        if (Interlocked.Exchange(ref _pending, 1) == 0)
+        {
+            _commits.Release();
+        }
+    }
+
+    /// <summary>Frames in the log after which it is started over (SQLite's own automatic checkpoint runs at 1000).</summary>
+    public const int RestartFrames = 1000;
+
+    /// <summary>True once after a checkpoint of a long log: the writer copies what was appended while it ran.</summary>
+    public bool TakeCatchUp() => Volatile.Read(ref _catchUp) != 0 && Interlocked.Exchange(ref _catchUp, 0) != 0;
+
+    public void Dispose()
+    {
+        _stopping = true;
+        Committed();
+        _thread.Join();
+        _connection.Dispose();
+        _commits.Dispose();
+    }
+
+    private void Loop()
+    {
+        while (true)
+        {
+            _commits.Wait();
+            if (_stopping)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _pending, 0);
+            // The checkpoint copied what the log held when it began, and the writer went on appending. Once the log is
+            // long, the writer copies that rest between two batches, so its next commit starts the log over.
+            if (Checkpoint(out var log) && log >= RestartFrames)
+            {
+                Volatile.Write(ref _catchUp, 1);
+            }
+
+            Thread.Sleep(Interval);
+        }
+    }
+
+    /// <summary>A passive checkpoint: copies what it can without waiting for anyone; false when another one was running.</summary>
+    private bool Checkpoint(out long log)
+    {
+        log = 0;
+        try
+        {
+            using var cmd = _connection.CreateCommand();
+            cmd.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+            using var reader = cmd.ExecuteReader();
+            if (!reader.Read() || reader.GetInt64(0) != 0)
+            {
+                return false;
+            }
+
+            log = reader.GetInt64(1);
+            return true;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+    }
+}

@@ -384,6 +384,7 @@ public sealed class SqliteQueueStore : IQueueStore
         try
         {
             Execute($"PRAGMA incremental_vacuum({VacuumPagesPerStep});");
+            _checkpointer.Committed();
             using var cmd = _write.CreateCommand();
             cmd.CommandText = "PRAGMA freelist_count;";
             if (cmd.ExecuteScalar() is long free && free > 0)

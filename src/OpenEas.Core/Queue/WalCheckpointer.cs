@@ -12,6 +12,15 @@ namespace OpenEas.Core.Queue;
 /// </summary>
 internal sealed class WalCheckpointer : IDisposable
 {
+    /// <summary>Frames in the log after which it is started over (SQLite's own automatic checkpoint runs at 1000).</summary>
+    public const int RestartFrames = 1000;
+
+    /// <summary>Frames appended during a pass that count as few: the writer copies them in well under a millisecond.</summary>
+    private const int FewFrames = 64;
+
+    /// <summary>Passes in a row at most; a writer appending faster than the copy is left to the next round.</summary>
+    private const int MaxPasses = 8;
+
     /// <summary>The least time between two checkpoints: long enough for each to copy a good run of frames.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(20);
 
@@ -39,9 +48,6 @@ internal sealed class WalCheckpointer : IDisposable
         }
     }
 
-    /// <summary>Frames in the log after which it is started over (SQLite's own automatic checkpoint runs at 1000).</summary>
-    public const int RestartFrames = 1000;
-
     /// <summary>True once after a checkpoint of a long log: the writer copies what was appended while it ran.</summary>
     public bool TakeCatchUp() => Volatile.Read(ref _catchUp) != 0 && Interlocked.Exchange(ref _catchUp, 0) != 0;
 
@@ -65,11 +71,23 @@ internal sealed class WalCheckpointer : IDisposable
             }
 
             Volatile.Write(ref _pending, 0);
-            // The checkpoint copied what the log held when it began, and the writer went on appending. Once the log is
-            // long, the writer copies that rest between two batches, so its next commit starts the log over.
-            if (Checkpoint(out var log) && log >= RestartFrames)
+            // A checkpoint copies what the log held when it began, while the writer goes on appending: pass again until a
+            // pass began with only a few frames more than the one before. Once the log is long, the writer then copies
+            // that rest between two batches (a few frames), so its next commit starts the log over.
+            long previous = -1;
+            for (var pass = 0; pass < MaxPasses && Checkpoint(out var log); pass++)
             {
-                Volatile.Write(ref _catchUp, 1);
+                if (previous >= 0 && log - previous <= FewFrames)
+                {
+                    if (log >= RestartFrames)
+                    {
+                        Volatile.Write(ref _catchUp, 1);
+                    }
+
+                    break;
+                }
+
+                previous = log;
             }
 
             Thread.Sleep(Interval);

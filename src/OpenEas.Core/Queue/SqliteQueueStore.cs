@@ -39,6 +39,9 @@ public sealed class SqliteQueueStore : IQueueStore
     /// </summary>
     private const int VacuumPagesPerStep = 1024;
 
+    /// <summary>How often a step runs between batches while puts keep coming (space freed is reused by them meanwhile).</summary>
+    private static readonly TimeSpan VacuumUnderLoadEvery = TimeSpan.FromMilliseconds(100);
+
     private readonly string _readConnection;
     private readonly SqliteConnection _write;
     private readonly WalCheckpointer _checkpointer;
@@ -52,6 +55,7 @@ public sealed class SqliteQueueStore : IQueueStore
     private long _lastQueueId;
     private long _removedSinceVacuum;
     private bool _vacuumPending;
+    private long _nextBusyVacuum;
     private volatile bool _stopping;
 
     public SqliteQueueStore(string path)
@@ -309,7 +313,10 @@ public sealed class SqliteQueueStore : IQueueStore
             {
                 // The checkpointer copied all but what arrived while it ran; this thread is the only one that appends,
                 // so copying the rest here lets the next commit start the WAL over from its beginning.
-                TryExecute("PRAGMA wal_checkpoint(PASSIVE);");
+                using (_checkpointer.Pause())
+                {
+                    TryExecute("PRAGMA wal_checkpoint(PASSIVE);");
+                }
             }
 
             foreach (var state in touched)
@@ -324,9 +331,11 @@ public sealed class SqliteQueueStore : IQueueStore
                 _vacuumPending = true;
             }
 
-            if (_vacuumPending)
+            // Under load, a step now and then (each holds the next puts back for its few milliseconds); idle, one after another.
+            if (_vacuumPending && Stopwatch.GetTimestamp() >= _nextBusyVacuum)
             {
                 VacuumStep();
+                _nextBusyVacuum = Stopwatch.GetTimestamp() + (long)(VacuumUnderLoadEvery.TotalSeconds * Stopwatch.Frequency);
             }
         }
     }
@@ -392,8 +401,13 @@ public sealed class SqliteQueueStore : IQueueStore
                 return;
             }
 
+            // Then the log: copied back and cut to nothing (never while the checkpointer is in a pass: the two would collide).
+            using (_checkpointer.Pause())
+            {
+                Execute("PRAGMA wal_checkpoint(TRUNCATE);");
+            }
+
             _vacuumPending = false;
-            Execute("PRAGMA wal_checkpoint(TRUNCATE);");
         }
         catch (SqliteException)
         {

@@ -26,6 +26,7 @@ internal sealed class WalCheckpointer : IDisposable
 
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _commits = new(0, 1);
+    private readonly Lock _pass = new();
     private readonly Thread _thread;
     private int _pending;
     private int _catchUp;
@@ -47,6 +48,12 @@ internal sealed class WalCheckpointer : IDisposable
             _commits.Release();
         }
     }
+
+    /// <summary>
+    /// Holds the checkpointer between two passes while the writer checkpoints itself: two checkpoints at once collide
+    /// (one is refused as busy), and a busy statement is retried by the driver only after a pause.
+    /// </summary>
+    public Lock.Scope Pause() => _pass.EnterScope();
 
     /// <summary>True once after a checkpoint of a long log: the writer copies what was appended while it ran.</summary>
     public bool TakeCatchUp() => Volatile.Read(ref _catchUp) != 0 && Interlocked.Exchange(ref _catchUp, 0) != 0;
@@ -75,7 +82,7 @@ internal sealed class WalCheckpointer : IDisposable
             // pass began with only a few frames more than the one before. Once the log is long, the writer then copies
             // that rest between two batches (a few frames), so its next commit starts the log over.
             long previous = -1;
-            for (var pass = 0; pass < MaxPasses && Checkpoint(out var log); pass++)
+            for (var pass = 0; pass < MaxPasses && PassOnce(out var log); pass++)
             {
                 if (previous >= 0 && log - previous <= FewFrames)
                 {
@@ -91,6 +98,14 @@ internal sealed class WalCheckpointer : IDisposable
             }
 
             Thread.Sleep(Interval);
+        }
+    }
+
+    private bool PassOnce(out long log)
+    {
+        using (_pass.EnterScope())
+        {
+            return Checkpoint(out log);
         }
     }
 

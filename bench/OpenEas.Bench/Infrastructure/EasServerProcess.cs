@@ -29,6 +29,9 @@ internal sealed partial class EasServerProcess : IAsyncDisposable
 
     public int Pid => _process.Pid;
 
+    /// <summary>The server's data directory (a temporary one, deleted with it).</summary>
+    public string DataDir => _dataDir.FullName;
+
     /// <summary>
     /// Builds the CLI if needed (<c>./eas --help</c>), then starts <c>dotnet .build/eas/eas.dll server</c>
     /// directly, so the launcher's staleness check and its bash are not part of what runs.

@@ -505,14 +505,14 @@ public sealed class SqliteQueueStore : IQueueStore
         using (var cmd = _write.CreateCommand())
         {
             cmd.Transaction = tx;
-            cmd.CommandText = """
+            cmd.CommandText = $"""
                 INSERT INTO queue_heads (name, id, last_index)
                     SELECT name, (SELECT coalesce(max(id), 0) FROM queue_heads) + row_number() OVER (ORDER BY name), max(last_index)
                     FROM (SELECT name, last_index FROM queues UNION ALL SELECT queue, max(idx) FROM entries GROUP BY queue)
                     WHERE name NOT IN (SELECT name FROM queue_heads)
                     GROUP BY name;
                 INSERT INTO items (key, request_id, tags, data, deliveries)
-                    SELECT (h.id << 44) | e.idx, e.request_id, e.tags, e.data, e.deliveries
+                    SELECT (h.id << {IndexBits}) | e.idx, e.request_id, e.tags, e.data, e.deliveries
                     FROM entries e JOIN queue_heads h ON h.name = e.queue ORDER BY h.id, e.idx;
                 DROP TABLE entries;
                 DROP TABLE IF EXISTS queues;

@@ -429,9 +429,10 @@ public sealed class Reconciler : BackgroundService
         if (deleting && agents.Count == 0)
         {
             _routes.Remove(service.Name);
+            // Files first: once the service reads as gone (404), nothing of it is left on disk.
+            TryDeleteDirectory(Path.Combine(_options.InstancesDir, service.Name));
             _store.AddEvent(service.Name, now, "Normal", "Deleted", "service deleted; its instances are gone");
             _store.DeleteService(service.Name);
-            TryDeleteDirectory(Path.Combine(_options.InstancesDir, service.Name));
             return;
         }
 

@@ -33,7 +33,7 @@ internal static class GatewayScenario
         var root = RepoPaths.FindRoot();
         foreach (var tool in new[] { "wrk", "nginx" })
         {
-            if (RepoPaths.Run(root, "sh", "-c", $"command -v {tool}") is null)
+            if (!RepoPaths.HasCommand(root, tool))
             {
                 throw new BenchException($"{tool} is not installed: run bench/gateway/run.sh (it installs wrk and nginx with apt-get)");
             }

@@ -25,12 +25,18 @@ internal sealed class NginxProxy : IAsyncDisposable
     /// <summary>The master's pid; its worker is a child (count both for CPU).</summary>
     public int Pid => _process.Pid;
 
-    public static async Task<NginxProxy> StartAsync(int upstreamPort, CancellationToken ct)
+    /// <param name="upstreamPort">The upstream on 127.0.0.1.</param>
+    /// <param name="ct">Cancels the wait for it to listen.</param>
+    /// <param name="model">
+    /// For model calls: every path goes to the upstream's <c>/</c>, and request and response bodies of megabytes are kept in
+    /// memory (by default nginx writes a body over 16 KB to a temp file).
+    /// </param>
+    public static async Task<NginxProxy> StartAsync(int upstreamPort, CancellationToken ct, bool model = false)
     {
         var dir = Directory.CreateTempSubdirectory("openeas-bench-nginx-");
         var port = Ports.Free();
         var conf = Path.Combine(dir.FullName, "nginx.conf");
-        await File.WriteAllTextAsync(conf, Config(dir.FullName, port, upstreamPort), ct);
+        await File.WriteAllTextAsync(conf, Config(dir.FullName, port, upstreamPort, model), ct);
         var process = ChildProcess.Start("nginx", "nginx", ["-c", conf, "-p", dir.FullName + "/", "-e", Path.Combine(dir.FullName, "error.log")], dir.FullName);
         var proxy = new NginxProxy(process, dir, port);
         try
@@ -45,7 +51,7 @@ internal sealed class NginxProxy : IAsyncDisposable
         }
     }
 
-    public static string Config(string dir, int port, int upstreamPort) => string.Create(CultureInfo.InvariantCulture, $$"""
+    public static string Config(string dir, int port, int upstreamPort, bool model = false) => string.Create(CultureInfo.InvariantCulture, $$"""
         worker_processes 1;
         daemon off;
         master_process on;
@@ -66,7 +72,9 @@ internal sealed class NginxProxy : IAsyncDisposable
             }
             server {
                 listen 127.0.0.1:{{port}};
+                {{(model ? "client_max_body_size 64m; client_body_buffer_size 4m;" : "")}}
                 location / {
+                    {{(model ? "rewrite ^ / break; proxy_buffer_size 64k; proxy_buffers 64 64k; proxy_busy_buffers_size 128k; proxy_max_temp_file_size 0;" : "")}}
                     proxy_pass http://u;
                     proxy_http_version 1.1;
                     proxy_set_header Connection "";

@@ -35,6 +35,9 @@ internal static class RepoPaths
         return string.IsNullOrWhiteSpace(status) ? head : head + "+dirty";
     }
 
+    /// <summary>Whether <paramref name="tool"/> is on the PATH.</summary>
+    public static bool HasCommand(string root, string tool) => Run(root, "sh", "-c", $"command -v {tool}") is not null;
+
     /// <summary>Runs a short command and returns its stdout, or null when it failed.</summary>
     public static string? Run(string dir, string file, params string[] args)
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Google.Protobuf;
+using OpenEas.Bench.Gateway;
 using OpenEas.Bench.Infrastructure;
 using OpenEas.Client;
 using OpenEas.Processor.Onnx;
@@ -16,7 +17,8 @@ internal sealed record ProcessorBenchOptions(int Rounds, int Duration, int Warmu
 /// <summary>
 /// The ONNX processor against raw ONNX Runtime, 16 closed-loop clients, on the PP-OCRv4 recognition model and on a
 /// generated MLP where the per-call cost dominates: (a) the best in-process ONNX Runtime layout, (b) OpenEAS through the
-/// gateway with the default plan, (c) OpenEAS with <c>batching: "auto"</c>. Interleaved a, b, c per round.
+/// gateway with the default plan, (c) OpenEAS with <c>batching: "auto"</c>. Interleaved a, b, c per round; with them, to
+/// tell what the HTTP hops cost, the same default-plan instance called at its own port and through nginx.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal static class ProcessorScenario
@@ -24,6 +26,9 @@ internal static class ProcessorScenario
     public const string SectionTitle = "## Processor (ONNX: raw ONNX Runtime vs OpenEAS default plan vs auto batching)";
 
     private sealed record Model(string Label, string Path, string Service, Tensor Row);
+
+    /// <summary>Where a load goes: the gateway (with the service's token), or the instance's own port and nginx (no token).</summary>
+    private sealed record Target(Uri Url, string? Token);
 
     public static async Task<int> RunAsync(ProcessorBenchOptions o, CancellationToken ct)
     {
@@ -46,14 +51,20 @@ internal static class ProcessorScenario
                 Console.Error.WriteLine("bench: no recognition model (examples/ocr/fetch-models.sh missing or failed; or pass --rec-model): MLP only");
             }
 
+            if (!RepoPaths.HasCommand(root, "nginx"))
+            {
+                throw new BenchException("nginx is not installed: run bench/processor/run.sh (it installs nginx with apt-get)");
+            }
+
             var loadBefore = Machine.LoadAverage1();
             // Both services of a model stay deployed (each sized to all cores) so the rounds interleave; only one is loaded at a time.
             await using var server = await EasServerProcess.StartAsync(root, ct, "--capacity-cpu", (Environment.ProcessorCount * 2).ToString(CultureInfo.InvariantCulture));
             using var client = new EasClient(server.Endpoint.ToString(), server.AdminToken);
+            using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(100) };
             var results = new List<string>();
             foreach (var m in models)
             {
-                results.Add(await RunModelAsync(o, client, m, ct));
+                results.Add(await RunModelAsync(o, client, http, server.Endpoint, m, ct));
             }
 
             var report = Render(o, root, results, loadBefore);
@@ -73,7 +84,7 @@ internal static class ProcessorScenario
         }
     }
 
-    private static async Task<string> RunModelAsync(ProcessorBenchOptions o, EasClient client, Model m, CancellationToken ct)
+    private static async Task<string> RunModelAsync(ProcessorBenchOptions o, EasClient client, HttpClient http, Uri endpoint, Model m, CancellationToken ct)
     {
         var cores = Environment.ProcessorCount;
         var body = Request(m.Row);
@@ -96,16 +107,26 @@ internal static class ProcessorScenario
             Console.Error.WriteLine($"bench: {m.Service}_{suffix} plan: {PlanLine(info.BodyText)}");
         }
 
+        var instance = (await client.ListInstancesAsync($"{m.Service}_default", ct)).Single();
+        await using var nginx = await NginxProxy.StartAsync(instance.Port, ct, model: true);
+        var gatewayDefaultTarget = new Target(new Uri(endpoint, $"api/predict/{m.Service}_default"), tokens["default"]);
+        var gatewayAutoTarget = new Target(new Uri(endpoint, $"api/predict/{m.Service}_auto"), tokens["auto"]);
+        var directTarget = new Target(new Uri($"http://127.0.0.1:{instance.Port}/"), null);
+        var nginxTarget = new Target(new Uri($"http://127.0.0.1:{nginx.Port}/"), null);
+
         // (a) candidates: every sessions x threads layout that fills the cores, at batch 1.
         var layouts = OnnxPlan.Layouts(cores);
         var raw = new List<double>();
         var rawLayout = new List<string>();
         var gatewayDefault = new List<double>();
         var gatewayAuto = new List<double>();
+        var direct = new List<double>();
+        var viaNginx = new List<double>();
         var warm = TimeSpan.FromSeconds(o.Warmup);
         var run = TimeSpan.FromSeconds(o.Duration);
-        await LoadAsync(client, $"{m.Service}_default", tokens["default"], body, o.Clients, warm, ct);
-        await LoadAsync(client, $"{m.Service}_auto", tokens["auto"], body, o.Clients, warm, ct);
+        await LoadAsync(http, gatewayDefaultTarget, body, o.Clients, warm, ct);
+        await LoadAsync(http, gatewayAutoTarget, body, o.Clients, warm, ct);
+        await LoadAsync(http, nginxTarget, body, o.Clients, TimeSpan.FromSeconds(Math.Min(o.Warmup, 3)), ct);
         for (var round = 1; round <= o.Rounds; round++)
         {
             var best = 0.0;
@@ -119,14 +140,18 @@ internal static class ProcessorScenario
                 }
             }
 
-            var b = await LoadAsync(client, $"{m.Service}_default", tokens["default"], body, o.Clients, run, ct);
-            var c = await LoadAsync(client, $"{m.Service}_auto", tokens["auto"], body, o.Clients, run, ct);
+            var b = await LoadAsync(http, gatewayDefaultTarget, body, o.Clients, run, ct);
+            var c = await LoadAsync(http, gatewayAutoTarget, body, o.Clients, run, ct);
+            var d = await LoadAsync(http, directTarget, body, o.Clients, run, ct);
+            var n = await LoadAsync(http, nginxTarget, body, o.Clients, run, ct);
             raw.Add(best);
             rawLayout.Add(bestLayout);
             gatewayDefault.Add(b);
             gatewayAuto.Add(c);
+            direct.Add(d);
+            viaNginx.Add(n);
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"bench: {m.Service} round {round}/{o.Rounds}: (a) raw {best:0} items/s ({bestLayout}), (b) default {b:0} req/s, (c) auto {c:0} req/s"));
+                $"bench: {m.Service} round {round}/{o.Rounds}: (a) raw {best:0} items/s ({bestLayout}), (b) default {b:0} req/s, (c) auto {c:0} req/s, instance's port {d:0} req/s, nginx {n:0} req/s"));
         }
 
         var autoInfo = await client.PredictAsync($"{m.Service}_auto", tokens["auto"], default, HttpMethod.Get, "/", ct: ct);
@@ -138,10 +163,12 @@ internal static class ProcessorScenario
         var a = Median(raw);
         var bm = Median(gatewayDefault);
         var cm = Median(gatewayAuto);
+        var dm = Median(direct);
+        var nm = Median(viaNginx);
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(inv, $"| {m.Label} | {a:0} ({string.Join(", ", rawLayout.Distinct())}) | {bm:0} | {cm:0} | {bm / a:0.00} | {cm / bm:0.00} |");
-        sb.Append(inv, $"- {m.Service} rounds: a [{Join(raw)}], b [{Join(gatewayDefault)}], c [{Join(gatewayAuto)}]; auto plan after the run: {PlanLine(autoInfo.BodyText)}");
+        sb.AppendLine(inv, $"| {m.Label} | {a:0} ({string.Join(", ", rawLayout.Distinct())}) | {bm:0} | {cm:0} | {bm / a:0.00} | {cm / bm:0.00} | {dm:0} ({dm / a:0.00}) | {nm:0} ({nm / a:0.00}) |");
+        sb.Append(inv, $"- {m.Service} rounds: a [{Join(raw)}], b [{Join(gatewayDefault)}], c [{Join(gatewayAuto)}], instance's port [{Join(direct)}], nginx [{Join(viaNginx)}]; auto plan after the run: {PlanLine(autoInfo.BodyText)}");
         return sb.ToString();
     }
 
@@ -172,8 +199,11 @@ internal static class ProcessorScenario
         throw new BenchException($"{name} did not become Running: {await client.GetLogsAsync(name, ct: ct)}");
     }
 
-    /// <summary>Requests per second from <paramref name="clients"/> closed-loop clients through the gateway.</summary>
-    private static async Task<double> LoadAsync(EasClient client, string service, string token, byte[] body, int clients, TimeSpan duration, CancellationToken ct)
+    /// <summary>
+    /// Requests per second from <paramref name="clients"/> closed-loop clients. Each answer is read to its end into a
+    /// buffer of the client's own and dropped (as wrk does), so the clients' cost is the same for every target.
+    /// </summary>
+    private static async Task<double> LoadAsync(HttpClient http, Target target, byte[] body, int clients, TimeSpan duration, CancellationToken ct)
     {
         if (duration <= TimeSpan.Zero)
         {
@@ -182,26 +212,43 @@ internal static class ProcessorScenario
 
         long ok = 0;
         long failed = 0;
+        string? firstError = null;
         var clock = Stopwatch.StartNew();
         var tasks = Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
         {
+            var buffer = new byte[64 * 1024];
             while (clock.Elapsed < duration)
             {
-                var r = await client.PredictAsync(service, token, body, ct: ct);
-                if (r.IsSuccess)
+                using var request = new HttpRequestMessage(HttpMethod.Post, target.Url) { Content = new ByteArrayContent(body) };
+                if (target.Token is { } token)
+                {
+                    request.Headers.TryAddWithoutValidation("Authorization", token);
+                }
+
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                await using var stream = await response.Content.ReadAsStreamAsync(ct);
+                long read = 0;
+                int n;
+                while ((n = await stream.ReadAsync(buffer, ct)) > 0)
+                {
+                    read += n;
+                }
+
+                if (response.IsSuccessStatusCode && read == (response.Content.Headers.ContentLength ?? read))
                 {
                     Interlocked.Increment(ref ok);
                 }
                 else
                 {
                     Interlocked.Increment(ref failed);
+                    Interlocked.CompareExchange(ref firstError, $"{(int)response.StatusCode} after {read} bytes", null);
                 }
             }
         }, ct)).ToArray();
         await Task.WhenAll(tasks);
         if (failed > 0)
         {
-            Console.Error.WriteLine($"bench: {service}: {failed} failed requests");
+            Console.Error.WriteLine($"bench: {target.Url}: {failed} failed requests (first: {firstError})");
         }
 
         return ok / clock.Elapsed.TotalSeconds;
@@ -294,7 +341,8 @@ internal static class ProcessorScenario
         sb.AppendLine(inv, $"Command: `{o.CommandLine}` (or `bench/processor/run.sh`)  ");
         sb.AppendLine(string.Create(inv, $"Commit {RepoPaths.GitCommit(root)}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Machine.Cores} cores ({Machine.CpuModel()}), load before {loadBefore:0.00}; "
             + $"{o.Clients} closed-loop clients, {o.Rounds} interleaved rounds of {o.Duration} s each side after {o.Warmup} s warm-up; medians. ")
-            + "Client, gateway and instance share the cores (no pinning); raw ONNX Runtime runs in the bench process with the cores to itself.");
+            + "Client, gateway and instance share the cores (no pinning); raw ONNX Runtime runs in the bench process with the cores to itself. "
+            + "The last two columns call (b)'s instance without the gateway: at its own port, and through nginx (1 worker, keep-alive, bodies kept in memory), with the same client.");
         if (o.Note is { } note)
         {
             sb.AppendLine();
@@ -302,8 +350,8 @@ internal static class ProcessorScenario
         }
 
         sb.AppendLine();
-        sb.AppendLine("| model | (a) raw ONNX Runtime, items/s (best layout sessions×threads) | (b) OpenEAS default plan, req/s | (c) OpenEAS `batching: \"auto\"`, req/s | b/a (goal ≥ 0.9 on recognition) | c/b (goal ≥ 1.5 on the MLP, ≥ 0.95 on both) |");
-        sb.AppendLine("|---|---|---|---|---|---|");
+        sb.AppendLine("| model | (a) raw ONNX Runtime, items/s (best layout sessions×threads) | (b) OpenEAS default plan, req/s | (c) OpenEAS `batching: \"auto\"`, req/s | b/a (goal ≥ 0.9 on recognition) | c/b (goal ≥ 1.5 on the MLP, ≥ 0.95 on both) | (b)'s instance at its port, req/s (/a) | (b)'s instance through nginx, req/s (/a) |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
         {
             sb.AppendLine(r.Split('\n')[0]);

@@ -44,6 +44,9 @@ public abstract class QueueTests
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
             Assert.Equal("1", await put.Content.ReadAsStringAsync());
             Assert.Equal("r-1", put.Headers.GetValues("X-Eas-Queueservice-Request-Id").Single());
+            // Framed by its length, not chunked: EAS queue clients read the index as the whole body.
+            Assert.Equal(1, put.Content.Headers.ContentLength);
+            Assert.Null(put.Headers.TransferEncodingChunked);
         }
 
         string generated;

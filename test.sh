@@ -19,7 +19,9 @@ status=0
 for project in test/OpenEas.Tests test/OpenEas.FunctionalTests; do
   name="$(basename "$project")"
   echo "Running $name…"
+  # A test that hangs is stopped after 5 minutes and named (the summary lists it), instead of the run waiting out its timeout.
   dotnet test "$project" --no-build --nologo -v q \
+    --blame-hang-timeout 5m --blame-hang-dump-type none \
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
     --results-directory "$results" -- RunConfiguration.TestSessionTimeout=1800000 || status=1
 done

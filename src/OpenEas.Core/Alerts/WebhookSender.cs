@@ -38,6 +38,7 @@ public sealed class WebhookSender : BackgroundService
     private long _dropped;
     private long _delivered;
     private long _failed;
+    private long _retryWaits;
 
     public WebhookSender(TimeProvider time, ILogger<WebhookSender> logger)
         : this(time, logger, new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
@@ -60,6 +61,9 @@ public sealed class WebhookSender : BackgroundService
 
     /// <summary>Notifications given up after <see cref="WebhookRetry.MaxAttempts"/> tries.</summary>
     public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Waits before a retry started so far (each one's timer is already set when it is counted).</summary>
+    internal long RetryWaits => Interlocked.Read(ref _retryWaits);
 
     /// <summary>Queues a notification; false (and counted in <see cref="Dropped"/>) when the queue is full.</summary>
     public bool Enqueue(string url, AlertNotification notification)
@@ -158,7 +162,10 @@ public sealed class WebhookSender : BackgroundService
             AlertLog.WebhookRetrying(_logger, HostOf(url), attempt, error, delay.TotalSeconds);
             try
             {
-                await Task.Delay(delay, _time, ct).ConfigureAwait(false);
+                var wait = Task.Delay(delay, _time, ct);
+                // Counted once the wait's timer is on the clock: a test that advances a fake clock waits for this first.
+                Interlocked.Increment(ref _retryWaits);
+                await wait.ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -56,11 +56,14 @@ public class WebhookTests
         using var sender = new WebhookSender(clock, NullLogger.Instance, handler);
         var delivery = sender.DeliverAsync("http://hooks.example/x", Notification(), CancellationToken.None);
 
-        await WaitForAsync(() => handler.Bodies.Count == 1);
+        // The clock moves only once the sender's wait is on it (a wait set after the move would never end).
+        await WaitForAsync(() => sender.RetryWaits == 1);
+        Assert.Single(handler.Bodies);
         clock.Advance(TimeSpan.FromMilliseconds(999));
         Assert.Single(handler.Bodies);
         clock.Advance(TimeSpan.FromMilliseconds(1));
-        await WaitForAsync(() => handler.Bodies.Count == 2);
+        await WaitForAsync(() => sender.RetryWaits == 2);
+        Assert.Equal(2, handler.Bodies.Count);
         clock.Advance(TimeSpan.FromSeconds(1.999));
         Assert.Equal(2, handler.Bodies.Count);
         clock.Advance(TimeSpan.FromMilliseconds(1));
@@ -83,7 +86,8 @@ public class WebhookTests
         var delivery = sender.DeliverAsync("http://hooks.example/x", Notification(), CancellationToken.None);
         for (var tries = 1; tries < WebhookRetry.MaxAttempts; tries++)
         {
-            await WaitForAsync(() => handler.Bodies.Count == tries);
+            await WaitForAsync(() => sender.RetryWaits == tries);
+            Assert.Equal(tries, handler.Bodies.Count);
             clock.Advance(WebhookRetry.DelayAfter(tries)!.Value);
         }
 

@@ -30,6 +30,9 @@ public sealed class SqliteQueueStore : IQueueStore
 
     private const long MaxIndex = (1L << IndexBits) - 1;
 
+    /// <summary>The key of a queue's entry; <c>Key(id, 0)</c> to <c>Key(id + 1, 0)</c> is the queue's whole key range.</summary>
+    private static long Key(long queueId, long index) => (queueId << IndexBits) | index;
+
     /// <summary>Removed entries after which free pages are given back to the file system.</summary>
     private const long VacuumEvery = 50_000;
 
@@ -456,8 +459,8 @@ public sealed class SqliteQueueStore : IQueueStore
     private bool TryKeys(string queue, out long first, out long end)
     {
         var id = _queues.TryGetValue(queue, out var state) ? Volatile.Read(ref state.Id) : 0;
-        first = id << IndexBits;
-        end = (id + 1) << IndexBits;
+        first = Key(id, 0);
+        end = Key(id + 1, 0);
         return id != 0;
     }
 
@@ -475,8 +478,8 @@ public sealed class SqliteQueueStore : IQueueStore
             var state = State(reader.GetString(0));
             state.Id = reader.GetInt64(1);
             _lastQueueId = Math.Max(_lastQueueId, state.Id);
-            first.Value = state.Id << IndexBits;
-            end.Value = (state.Id + 1) << IndexBits;
+            first.Value = Key(state.Id, 0);
+            end.Value = Key(state.Id + 1, 0);
             using var counts = range.ExecuteReader();
             counts.Read();
             state.Length = counts.GetInt64(0);
@@ -624,7 +627,7 @@ public sealed class SqliteQueueStore : IQueueStore
             Volatile.Write(ref State.LastIndex, index);
             var cmd = store._insert;
             cmd.Transaction = tx;
-            cmd.Parameters[0].Value = (State.Id << IndexBits) | index;
+            cmd.Parameters[0].Value = Key(State.Id, index);
             cmd.Parameters[1].Value = tags.TryGetValue("requestId", out var requestId) ? requestId : DBNull.Value;
             cmd.Parameters[2].Value = tags.Count == 0 ? DBNull.Value : EncodeTags(tags);
             cmd.Parameters[3].Value = data;
@@ -695,7 +698,7 @@ public sealed class SqliteQueueStore : IQueueStore
             {
                 if (index is > 0 and <= MaxIndex)
                 {
-                    cmd.Parameters[0].Value = (State.Id << IndexBits) | index;
+                    cmd.Parameters[0].Value = Key(State.Id, index);
                     removed += cmd.ExecuteNonQuery();
                 }
             }
@@ -711,8 +714,8 @@ public sealed class SqliteQueueStore : IQueueStore
             using var cmd = store._write.CreateCommand();
             cmd.Transaction = tx;
             cmd.CommandText = "DELETE FROM items WHERE key >= $first AND key < $below";
-            cmd.Parameters.AddWithValue("$first", State.Id << IndexBits);
-            cmd.Parameters.AddWithValue("$below", (State.Id << IndexBits) + Math.Clamp(below, 0, MaxIndex + 1));
+            cmd.Parameters.AddWithValue("$first", Key(State.Id, 0));
+            cmd.Parameters.AddWithValue("$below", Key(State.Id, 0) + Math.Clamp(below, 0, MaxIndex + 1));
             return cmd.ExecuteNonQuery();
         }
     }
@@ -729,7 +732,7 @@ public sealed class SqliteQueueStore : IQueueStore
             using var cmd = store._write.CreateCommand();
             cmd.Transaction = tx;
             cmd.CommandText = "UPDATE items SET deliveries = deliveries + 1 WHERE key = $k RETURNING deliveries";
-            cmd.Parameters.AddWithValue("$k", (State.Id << IndexBits) | index);
+            cmd.Parameters.AddWithValue("$k", Key(State.Id, index));
             Result = cmd.ExecuteScalar() is long count ? count : 0;
         }
     }

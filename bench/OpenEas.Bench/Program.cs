@@ -29,6 +29,7 @@ internal static class Program
                                                                           [--write bench/RESULTS.md] [--note TEXT]
                dotnet OpenEas.Bench.dll upstream --port P
                dotnet OpenEas.Bench.dll yarp --port P --to http://127.0.0.1:U/
+               dotnet OpenEas.Bench.dll put-floor --port P --dir D --store file|sqlite
 
           coldstart   create → first successful predict of examples/echo-py, against spawning python3 app.py directly
             --rounds    counted rounds of each side, 3-100 (default 10)
@@ -60,8 +61,8 @@ internal static class Program
             --tail        seconds of base load after, 10-600 (default 120)
             --rate        base calls per second, 1-50 (default 8)
           queue       durable 1 KB puts/s into OpenEAS's embedded queue and its Redis backend (wrk over HTTP) against redis-benchmark
-                      XADD on a redis-server with appendfsync always, then put → result latency (needs wrk, redis-server and
-                      redis-tools: bench/queue/run.sh installs them)
+                      XADD on a redis-server with appendfsync always, and two floors (put-floor) under the same load; then
+                      put → result latency (needs wrk, redis-server and redis-tools: bench/queue/run.sh installs them)
             --rounds        interleaved rounds, 1-15 (default 3)
             --duration      seconds of each OpenEAS put run, 3-60 (default 10)
             --probe         seconds of each one-connection run, 1-60 (default 5)
@@ -77,6 +78,8 @@ internal static class Program
             --mirror-delay  ms the mirror takes per call, 0-10000 (default 200)
           upstream    the gateway scenario's fast upstream: answers every request 200 "ok" after reading its body
           yarp        the gateway scenario's bare YARP IHttpForwarder app
+          put-floor   the queue scenario's floor: one Kestrel endpoint making each POSTed body durable (file: appended and
+                      fsynced in groups; sqlite: OpenEAS's embedded store), no gateway
           --write     also replace the scenario's section of this markdown file
           --note      a line added to the results (e.g. what else ran on the machine)
         """;
@@ -113,6 +116,8 @@ internal static class Program
                 "release" => await ReleaseScenario.RunAsync(ParseRelease(args), cts.Token),
                 "upstream" => await UpstreamApp.RunAsync(Int(Option(args, "--port"), "--port", 1, 65535), cts.Token),
                 "yarp" => await YarpApp.RunAsync(Int(Option(args, "--port"), "--port", 1, 65535), Option(args, "--to"), cts.Token),
+                "put-floor" when OperatingSystem.IsLinux() => await PutFloorApp.RunAsync(Int(Option(args, "--port"), "--port", 1, 65535),
+                    Option(args, "--dir"), Option(args, "--store"), cts.Token),
                 _ => throw new ArgumentException($"unknown scenario '{args[0]}'"),
             };
         }

@@ -50,11 +50,20 @@ internal static class QueueScenario
                 await side.PrepareAsync(root, work.FullName, ct);
             }
 
+            await using var fileFloor = await FloorSide.StartAsync("file", "floor: one Kestrel endpoint appending to a file, group fsync (no database, nothing of OpenEAS)", work.FullName, ct);
+            await using var storeFloor = await FloorSide.StartAsync("sqlite", "floor: one Kestrel endpoint into the embedded store (no gateway, no queue protocol)", work.FullName, ct);
+            var floors = new[] { fileFloor, storeFloor };
+
             var baseline = new RedisBenchmark(redis, PayloadBytes);
-            Console.Error.WriteLine($"bench: warm-up {options.Warmup} s per OpenEAS server, {options.Items / 10} XADDs");
+            Console.Error.WriteLine($"bench: warm-up {options.Warmup} s per OpenEAS server and floor, {options.Items / 10} XADDs");
             foreach (var side in sides)
             {
                 await side.PutsAsync(options.Connections, options.Warmup, ct);
+            }
+
+            foreach (var floor in floors)
+            {
+                await floor.PutsAsync(options.Connections, options.Warmup, ct);
             }
 
             await baseline.RunAsync(options.Connections, options.Items / 10, ct);
@@ -77,6 +86,13 @@ internal static class QueueScenario
                 var alone = await StoreAlone.PutsPerSecondAsync(PayloadBytes, options.Connections, options.Seconds, ct);
                 store.Add(alone);
                 Console.Error.WriteLine($"bench: round {round} embedded store in-process: {alone:0} puts/s");
+
+                foreach (var floor in floors)
+                {
+                    var sample = await floor.MeasureAsync(options, ct);
+                    floor.Samples.Add(sample);
+                    Console.Error.WriteLine($"bench: round {round} {floor.Store} floor: {sample.PutsPerSecond:0} puts/s");
+                }
             }
 
             await baseline.CheckStoredAsync(ct);
@@ -85,7 +101,7 @@ internal static class QueueScenario
                 side.Latencies = await side.LatencyAsync(PayloadBytes, options.LatencyItems, ct);
             }
 
-            var report = Render(options, root, redis.Version, sides, xadds, store, loadBefore, Machine.LoadAverage1());
+            var report = Render(options, root, redis.Version, sides, floors, xadds, store, loadBefore, Machine.LoadAverage1());
             ResultsFile.Publish(report, SectionTitle, options.WritePath);
 
             return 0;
@@ -96,7 +112,7 @@ internal static class QueueScenario
         }
     }
 
-    private static string Render(QueueBenchOptions o, string root, string redisVersion, Side[] sides, List<PutSample> xadds, List<double> store,
+    private static string Render(QueueBenchOptions o, string root, string redisVersion, Side[] sides, FloorSide[] floors, List<PutSample> xadds, List<double> store,
         double? loadBefore, double? loadAfter)
     {
         var ic = CultureInfo.InvariantCulture;
@@ -107,15 +123,16 @@ internal static class QueueScenario
         ResultsFile.AppendRun(sb, o.Command, root, loadBefore, loadAfter);
         sb.AppendLine(ic, $"- targets: two `eas server`s, one with the embedded queue (SQLite WAL, `synchronous=FULL`, group commit), one with `--queue redis://…`; one redis-server {redisVersion} (`appendonly yes`, `appendfsync always`, no RDB, no AOF rewrite) on 127.0.0.1 in a temp dir serves the second server and the baseline");
         sb.AppendLine(ic, $"- puts: `wrk -t1 -c{c} -d{o.Seconds}s` POST of {PayloadBytes} bytes with the service token to `/api/predict/<svc>` (an async service with no instance, so nothing consumes; every 200 is a durable put; any other answer fails the run); baseline `redis-benchmark -c {c} -n {o.Items} XADD benchq MAXLEN ~ 100000 * d <{PayloadBytes} bytes>`; both closed loops, throughput at saturation; queues truncated after each run (the embedded store's files left to stop shrinking first)");
+        sb.AppendLine(ic, $"- floors (what a durable put over HTTP costs here without OpenEAS's work): `OpenEas.Bench.dll put-floor`, a Kestrel app with one endpoint (no routing, auth, metrics or queue protocol; same runtime settings as eas) that reads the body and answers its index once durable: `file` appends everything waiting in one write and fsyncs it (group commit, no database); `sqlite` puts into OpenEAS's embedded store (same WAL, group commit, fsync) with a time-ordered requestId; same wrk load");
         sb.AppendLine(ic, $"- put ack latency: the same with one connection (`wrk -c1 -d{o.ProbeSeconds}s`, `redis-benchmark -c 1`), so no queueing: one durable commit per put");
         sb.AppendLine(ic, $"- put → result: {o.LatencyItems} items one after another (put with a requestId, then a long-poll GET of the sink for that requestId, which must hold status 200) through an async service running `examples/echo-py/app.py` (window 4), after 20 uncounted");
-        sb.AppendLine(ic, $"- procedure: warm-up {o.Warmup} s per OpenEAS server and {o.Items / 10} XADDs; {o.Rounds} interleaved rounds (embedded, redis backend, redis-benchmark, store alone); medians over rounds. Nothing pinned: generators, servers and redis-server share both cores the same way for every row");
-        sb.AppendLine("- CPU columns: user+system time of the process during the c=N run over the puts acknowledged (eas server, redis-server; the generator's from the shell's `times`); machine busy = all cores' busy time over the run's wall time (2.00 = both cores full; other sessions' work included)");
+        sb.AppendLine(ic, $"- procedure: warm-up {o.Warmup} s per OpenEAS server and {o.Items / 10} XADDs; {o.Rounds} interleaved rounds (embedded, redis backend, redis-benchmark, store alone, the two floors); medians over rounds. Nothing pinned: generators, servers and redis-server share both cores the same way for every row");
+        sb.AppendLine("- CPU columns: user+system time of the process during the c=N run over the puts acknowledged (eas server or floor app, redis-server; the generator's from the shell's `times`); machine busy = all cores' busy time over the run's wall time (2.00 = both cores full; other sessions' work included)");
         ResultsFile.AppendNote(sb, o.Note);
 
         var baseRate = Med(xadds, s => s.PutsPerSecond);
         sb.AppendLine();
-        sb.AppendLine(ic, $"| target | durable puts/s c={c} | vs XADD | ack p50 ms c=1 | ack p99 ms c=1 | put → result p50 ms | p99 ms | eas server CPU µs/put | redis-server CPU µs/put | generator CPU µs/put | machine busy (cores) |");
+        sb.AppendLine(ic, $"| target | durable puts/s c={c} | vs XADD | ack p50 ms c=1 | ack p99 ms c=1 | put → result p50 ms | p99 ms | server CPU µs/put | redis-server CPU µs/put | generator CPU µs/put | machine busy (cores) |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var side in sides)
         {
@@ -126,6 +143,13 @@ internal static class QueueScenario
         }
 
         sb.AppendLine(ic, $"| redis-benchmark XADD (RESP, appendfsync always) | {baseRate:0} | 1.00× | {Med(xadds, x => x.AckP50Ms):0.00} | {Med(xadds, x => x.AckP99Ms):0.00} | – | – | – | {MedOrDash(xadds, x => x.RedisCpuUsPerPut)} | {Med(xadds, x => x.GeneratorCpuUsPerPut):0} | {Med(xadds, x => x.MachineBusyCores):0.00} |");
+        foreach (var floor in floors)
+        {
+            var s = floor.Samples;
+            var rate = Med(s, x => x.PutsPerSecond);
+            sb.AppendLine(ic, $"| {floor.Label} (HTTP, wrk) | {rate:0} | {rate / baseRate:0.00}× | {Med(s, x => x.AckP50Ms):0.00} | {Med(s, x => x.AckP99Ms):0.00} | – | – | {Med(s, x => x.ServerCpuUsPerPut ?? 0):0} | – | {Med(s, x => x.GeneratorCpuUsPerPut):0} | {Med(s, x => x.MachineBusyCores):0.00} |");
+        }
+
         var alone = Stats.Of(store).Median;
         sb.AppendLine(ic, $"| embedded store alone, in this process ({c} tasks, no HTTP; same commit and fsync) | {alone:0} | {alone / baseRate:0.00}× | – | – | – | – | – | – | – | – |");
         sb.AppendLine();
@@ -138,7 +162,13 @@ internal static class QueueScenario
             sb.Append(ic, $"OpenEAS {side.Name} {Join(side.Samples.Select(x => x.PutsPerSecond))}; ");
         }
 
-        sb.AppendLine(ic, $"redis-benchmark {Join(xadds.Select(x => x.PutsPerSecond))}; store alone {Join(store)}.");
+        sb.Append(ic, $"redis-benchmark {Join(xadds.Select(x => x.PutsPerSecond))}; store alone {Join(store)}");
+        foreach (var floor in floors)
+        {
+            sb.Append(ic, $"; {floor.Store} floor {Join(floor.Samples.Select(x => x.PutsPerSecond))}");
+        }
+
+        sb.AppendLine(".");
         return sb.ToString();
     }
 

@@ -139,30 +139,7 @@ internal sealed class Side(string name, EasServerProcess server, RedisServer? re
         await queue.PutAsync(new byte[QueueScenario.PayloadBytes], ct: ct);
         if (redis is null)
         {
-            await SettledAsync(ct);
-        }
-    }
-
-    /// <summary>
-    /// Waits until the embedded store has given the truncated space back (between batches, step by step, for a few seconds
-    /// after a large truncation), so the next run measures puts, not that work: the store's files stop shrinking.
-    /// </summary>
-    private async Task SettledAsync(CancellationToken ct)
-    {
-        var db = Path.Combine(server.DataDir, "queues", "queue.db");
-        long Size() => (File.Exists(db) ? new FileInfo(db).Length : 0) + (File.Exists(db + "-wal") ? new FileInfo(db + "-wal").Length : 0);
-        var deadline = Stopwatch.StartNew();
-        var last = Size();
-        var stable = Stopwatch.StartNew();
-        while (stable.Elapsed < TimeSpan.FromSeconds(1) && deadline.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            await Task.Delay(100, ct);
-            var size = Size();
-            if (size != last)
-            {
-                last = size;
-                stable.Restart();
-            }
+            await StoreFiles.SettledAsync(Path.Combine(server.DataDir, "queues", "queue.db"), ct);
         }
     }
 }

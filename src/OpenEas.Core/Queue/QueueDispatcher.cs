@@ -111,6 +111,9 @@ public sealed partial class QueueDispatcher : BackgroundService
         /// <summary>Next index to read; everything below it was read (and is in flight, retried, or done).</summary>
         private long _cursor;
 
+        /// <summary>Every slot of every Ready instance was taken in the last round.</summary>
+        private bool _full;
+
         public void Start() => _loop = Task.Run(LoopAsync);
 
         public async Task StopAsync()
@@ -164,10 +167,37 @@ public sealed partial class QueueDispatcher : BackgroundService
 
                 if (started == 0)
                 {
-                    await Task.WhenAny(changed, _freed.WaitAsync(Scan, ct), Task.Delay(Scan, owner._time, ct)).ConfigureAwait(false);
-                    ct.ThrowIfCancellationRequested();
+                    await WaitForWorkAsync(changed, ct).ConfigureAwait(false);
                 }
             }
+        }
+
+        /// <summary>
+        /// Waits until a round could start a delivery: a slot was freed, entries arrived (only while a slot is free: with
+        /// every slot taken new entries change nothing, and waking on each commit would cost most on the busiest queues),
+        /// or <see cref="Scan"/> passed (instances come and go without a signal). The timeout and the slot wait end with the
+        /// wait, so neither outlives it: a left-over slot waiter would take the signal of the next freed slot.
+        /// </summary>
+        private async Task WaitForWorkAsync(Task changed, CancellationToken ct)
+        {
+            using var timeout = new CancellationTokenSource(Scan, owner._time);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+            var freed = _freed.WaitAsync(wait.Token);
+            try
+            {
+                await (_full ? freed : Task.WhenAny(changed, freed)).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                // The scan interval passed.
+            }
+            finally
+            {
+                // Entries came first: stop waiting for a slot (a slot freed meanwhile is seen by the next round anyway).
+                await wait.CancelAsync().ConfigureAwait(false);
+            }
+
+            ct.ThrowIfCancellationRequested();
         }
 
         /// <summary>Starts as many deliveries as Ready instances have free slots for; answers how many started.</summary>
@@ -184,7 +214,8 @@ public sealed partial class QueueDispatcher : BackgroundService
                 }
             }
 
-            if (free == 0)
+            _full = free == 0;
+            if (_full)
             {
                 return 0;
             }

@@ -63,6 +63,9 @@ public sealed class EasServer : IAsyncDisposable
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Nothing of the hosting layer's per-request log is kept (the gateway has its access log), and with its category
+        // enabled at all, ASP.NET Core starts an Activity and a log scope for every request: CPU on each call.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         // The gateway logs each failed forward once, in one line; YARP's own account repeats it with a stack trace.
         builder.Logging.AddFilter("Yarp.ReverseProxy.Forwarder", LogLevel.Error);
         // A failed start (a port in use) reaches the caller, which says it in one line; the host's own log of it is a stack

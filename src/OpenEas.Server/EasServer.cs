@@ -138,6 +138,7 @@ public sealed class EasServer : IAsyncDisposable
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, EasJsonContext.Default));
 
         var app = builder.Build();
+        PredictGateway.UseDataPlane(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseWebSockets(); // the queue's watch call

@@ -71,6 +71,70 @@ public sealed partial class PredictGateway : IDisposable
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
     }));
 
+    private const string PredictPrefix = "/api/predict/";
+
+    /// <summary>
+    /// Serves <c>/api/predict/{service}[/...]</c> first in the pipeline, ahead of routing and the control API's exception
+    /// and status-code pages: calls to services are the data plane, and every layer they pass costs CPU on each call. The
+    /// gateway answers its own errors as EAS JSON (an error page made up by the control API's middleware has no place in an
+    /// instance's answer). WebSocket upgrades (the queue's watch) go on to the routed endpoint (<see cref="Map"/>), behind
+    /// the WebSocket middleware.
+    /// </summary>
+    public static void UseDataPlane(IApplicationBuilder app)
+    {
+        var gateway = app.ApplicationServices.GetRequiredService<PredictGateway>();
+        app.Use((context, next) => gateway.TryServe(context) ?? next(context));
+    }
+
+    /// <returns>The call's task, or null when it is not a plain call to <c>/api/predict/{service}</c>.</returns>
+    internal Task? TryServe(HttpContext context)
+    {
+        var request = context.Request;
+        var path = request.Path.Value;
+        if (path is null || !path.StartsWith(PredictPrefix, StringComparison.OrdinalIgnoreCase)
+            || request.Headers.Upgrade.Count > 0 || HttpMethods.IsConnect(request.Method))
+        {
+            return null;
+        }
+
+        var slash = path.IndexOf('/', PredictPrefix.Length);
+        var service = slash < 0 ? path[PredictPrefix.Length..] : path[PredictPrefix.Length..slash];
+        return service.Length == 0 ? null : ServeAsync(context, service, slash < 0 ? "/" : path[slash..]);
+    }
+
+    private async Task ServeAsync(HttpContext context, string service, string rest)
+    {
+        try
+        {
+            await HandleAsync(context, service, rest).ConfigureAwait(false);
+        }
+        catch (Exception) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away: nobody to answer.
+        }
+        catch (Exception ex)
+        {
+            Log.Unhandled(_logger, context.Request.Method, service, ex);
+            if (context.Response.HasStarted)
+            {
+                context.Abort();
+                return;
+            }
+
+            context.Response.Clear();
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            context.Response.ContentType = "application/json";
+            var body = new GatewayErrorBody
+            {
+                Code = StatusCodes.Status500InternalServerError,
+                Message = $"the gateway failed to serve this call to \"{service}\" (the server log has the error)",
+                RequestId = context.TraceIdentifier,
+            };
+            await JsonSerializer.SerializeAsync(context.Response.Body, body, EasJsonContext.Default.GatewayErrorBody, CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Maps the predict and web-app routes.</summary>
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -658,5 +722,8 @@ public sealed partial class PredictGateway : IDisposable
 
         [LoggerMessage(2, LogLevel.Warning, "Instance {Service}/{Instance} keeps failing: out of balancing for {Seconds} s")]
         public static partial void Ejected(ILogger logger, string service, string instance, double seconds);
+
+        [LoggerMessage(4, LogLevel.Error, "A {Method} call to {Service} failed in the gateway")]
+        public static partial void Unhandled(ILogger logger, string method, string service, Exception exception);
     }
 }

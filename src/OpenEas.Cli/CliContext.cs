@@ -128,8 +128,10 @@ internal sealed class CliContext : IDisposable
                 last = key;
             }
 
-            // Right after a modify the server may still describe the old version as Running: wait for the new one.
-            if (d.Status == ServiceStates.Failed || (d.Status == ServiceStates.Running && (version is null || d.CurrentVersion == version)))
+            // Right after a change the server may still describe the service as it was (Running the old version, or with
+            // the old instance count after a scale): wait for the new version and for the instance count asked for.
+            if (d.Status == ServiceStates.Failed
+                || (d.Status == ServiceStates.Running && (version is null || d.CurrentVersion == version) && d.RunningInstance == d.TotalInstance))
             {
                 return d;
             }

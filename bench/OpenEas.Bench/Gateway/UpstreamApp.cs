@@ -1,11 +1,9 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using OpenEas.Bench.Infrastructure;
 
 namespace OpenEas.Bench.Gateway;
 
@@ -19,13 +17,7 @@ internal static class UpstreamApp
 
     public static async Task<int> RunAsync(int port, CancellationToken ct)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Listen(IPAddress.Loopback, port);
-            k.AddServerHeader = false;
-        });
+        var builder = BareKestrel.Builder(port);
         await using var app = builder.Build();
         app.Run(HandleAsync);
         await app.StartAsync(ct);

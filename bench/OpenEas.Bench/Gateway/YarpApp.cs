@@ -1,10 +1,9 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using OpenEas.Bench.Infrastructure;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace OpenEas.Bench.Gateway;
@@ -18,13 +17,7 @@ internal static class YarpApp
 {
     public static async Task<int> RunAsync(int port, string destination, CancellationToken ct)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Listen(IPAddress.Loopback, port);
-            k.AddServerHeader = false;
-        });
+        var builder = BareKestrel.Builder(port);
         builder.Services.AddHttpForwarder();
         await using var app = builder.Build();
         using var invoker = new HttpMessageInvoker(new SocketsHttpHandler

@@ -8,26 +8,11 @@ namespace OpenEas.Bench.Queue;
 /// One <see cref="PutFloorApp"/> child process under the same wrk load as the OpenEAS servers: what a durable put over HTTP
 /// costs on this machine with nothing of OpenEAS's around it (<c>file</c>), and with only its store (<c>sqlite</c>).
 /// </summary>
-internal sealed class FloorSide : IAsyncDisposable
+internal sealed class FloorSide(string store, string label, ChildProcess process, Wrk wrk, Uri url, string dir) : IAsyncDisposable
 {
-    private readonly ChildProcess _process;
-    private readonly Wrk _wrk;
-    private readonly Uri _url;
-    private readonly string _dir;
+    public string Store { get; } = store;
 
-    private FloorSide(string store, string label, ChildProcess process, Wrk wrk, Uri url, string dir)
-    {
-        Store = store;
-        Label = label;
-        _process = process;
-        _wrk = wrk;
-        _url = url;
-        _dir = dir;
-    }
-
-    public string Store { get; }
-
-    public string Label { get; }
+    public string Label { get; } = label;
 
     public List<PutSample> Samples { get; } = [];
 
@@ -64,21 +49,21 @@ internal sealed class FloorSide : IAsyncDisposable
     /// <summary>Puts/s and CPU at <see cref="QueueBenchOptions.Connections"/>, then the ack latency on one connection (as <see cref="Side"/>).</summary>
     public async Task<PutSample> MeasureAsync(QueueBenchOptions o, CancellationToken ct)
     {
-        var (r, cpu, _, busy, _) = await QueueScenario.CpuOfAsync(_process.Pid, null, () => RunWrkAsync(o.Connections, o.Seconds, ct));
+        var (r, cpu, _, busy, _) = await QueueScenario.CpuOfAsync(process.Pid, null, () => RunWrkAsync(o.Connections, o.Seconds, ct));
         await EmptyAsync(ct);
         var probe = await RunWrkAsync(1, o.ProbeSeconds, ct);
         await EmptyAsync(ct);
         return new PutSample(r.Rps, cpu * 1e6 / r.Requests, null, r.CpuSeconds * 1e6 / r.Requests, busy, probe.P50Ms, probe.P99Ms);
     }
 
-    public ValueTask DisposeAsync() => _process.DisposeAsync();
+    public ValueTask DisposeAsync() => process.DisposeAsync();
 
     private async Task<WrkResult> RunWrkAsync(int connections, int seconds, CancellationToken ct)
     {
-        var r = await _wrk.RunAsync(_url, connections, seconds, ct);
+        var r = await wrk.RunAsync(url, connections, seconds, ct);
         if (r.Non2xx > 0 || r.SocketErrors > 0 || r.Requests == 0)
         {
-            throw new BenchException($"puts into the {Store} floor: {r.Requests} requests, {r.Non2xx} non-2xx answers, {r.SocketErrors} socket errors\n{_process.Tail()}");
+            throw new BenchException($"puts into the {Store} floor: {r.Requests} requests, {r.Non2xx} non-2xx answers, {r.SocketErrors} socket errors\n{process.Tail()}");
         }
 
         return r;
@@ -87,11 +72,11 @@ internal sealed class FloorSide : IAsyncDisposable
     private async Task EmptyAsync(CancellationToken ct)
     {
         using var http = new HttpClient();
-        using var answer = await http.DeleteAsync(_url, ct);
+        using var answer = await http.DeleteAsync(url, ct);
         answer.EnsureSuccessStatusCode();
         if (Store == "sqlite")
         {
-            await StoreFiles.SettledAsync(Path.Combine(_dir, "queue.db"), ct);
+            await StoreFiles.SettledAsync(Path.Combine(dir, "queue.db"), ct);
         }
     }
 }

@@ -1,12 +1,10 @@
 using System.Globalization;
-using System.Net;
 using System.Runtime.Versioning;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using OpenEas.Bench.Infrastructure;
 using OpenEas.Core.Queue;
 
 namespace OpenEas.Bench.Queue;
@@ -34,13 +32,7 @@ internal static class PutFloorApp
             _ => throw new ArgumentException($"--store: expected file or sqlite, not '{store}'"),
         };
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Listen(IPAddress.Loopback, port);
-            k.AddServerHeader = false;
-        });
+        var builder = BareKestrel.Builder(port);
         await using var app = builder.Build();
         app.Run(async context =>
         {

@@ -42,6 +42,8 @@ public static class ProcessorHost
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // As in the server: with the hosting layer's category enabled at all, every call gets an Activity and a log scope.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = o.MaxBodySize;

@@ -1,3 +1,7 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using OpenEas.Contracts;
+
 namespace OpenEas.Gateway.Forwarding;
 
 /// <summary>Why the gateway answered instead of the service; each maps to the status EAS clients expect.</summary>
@@ -29,4 +33,17 @@ public enum GatewayError
 
     /// <summary>450: every instance is at <c>rpc.max_concurrency</c> and the wait queue is full.</summary>
     QueueFull,
+}
+
+/// <summary>The gateway's own answers (not the service's): EAS JSON <c>{"code", "message", "requestId"}</c>.</summary>
+internal static class GatewayErrorResponse
+{
+    /// <summary>Sets the status and writes the body; the caller has checked that the response has not started.</summary>
+    public static Task WriteAsync(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        var body = new GatewayErrorBody { Code = status, Message = message, RequestId = context.TraceIdentifier };
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, EasJsonContext.Default.GatewayErrorBody, CancellationToken.None);
+    }
 }

@@ -1,12 +1,10 @@
 using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using OpenEas.Contracts;
 using OpenEas.Core.Metrics;
 using OpenEas.Core.Routing;
 using OpenEas.Gateway.Auth;
@@ -122,16 +120,8 @@ public sealed partial class PredictGateway : IDisposable
             }
 
             context.Response.Clear();
-            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-            context.Response.ContentType = "application/json";
-            var body = new GatewayErrorBody
-            {
-                Code = StatusCodes.Status500InternalServerError,
-                Message = $"the gateway failed to serve this call to \"{service}\" (the server log has the error)",
-                RequestId = context.TraceIdentifier,
-            };
-            await JsonSerializer.SerializeAsync(context.Response.Body, body, EasJsonContext.Default.GatewayErrorBody, CancellationToken.None)
-                .ConfigureAwait(false);
+            await GatewayErrorResponse.WriteAsync(context, StatusCodes.Status500InternalServerError,
+                $"the gateway failed to serve this call to \"{service}\" (the server log has the error)").ConfigureAwait(false);
         }
     }
 
@@ -697,12 +687,9 @@ public sealed partial class PredictGateway : IDisposable
             return;
         }
 
-        context.Response.ContentType = "application/json";
-        var body = new GatewayErrorBody { Code = status, Message = message, RequestId = context.TraceIdentifier };
         try
         {
-            await JsonSerializer.SerializeAsync(context.Response.Body, body, EasJsonContext.Default.GatewayErrorBody, CancellationToken.None)
-                .ConfigureAwait(false);
+            await GatewayErrorResponse.WriteAsync(context, status, message).ConfigureAwait(false);
         }
         catch (IOException)
         {

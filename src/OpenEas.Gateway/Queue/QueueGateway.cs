@@ -5,11 +5,11 @@ using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Http;
-using OpenEas.Contracts;
 using OpenEas.Contracts.Queue;
 using OpenEas.Core.Queue;
 using OpenEas.Core.Routing;
 using OpenEas.Core.Specs;
+using OpenEas.Gateway.Forwarding;
 
 namespace OpenEas.Gateway.Queue;
 
@@ -535,11 +535,7 @@ public sealed class QueueGateway(IQueueStore store, TimeProvider time)
             return;
         }
 
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        var body = new GatewayErrorBody { Code = status, Message = message, RequestId = context.TraceIdentifier };
-        await JsonSerializer.SerializeAsync(context.Response.Body, body, EasJsonContext.Default.GatewayErrorBody, CancellationToken.None)
-            .ConfigureAwait(false);
+        await GatewayErrorResponse.WriteAsync(context, status, message).ConfigureAwait(false);
     }
 
     private sealed class BadQueryException(string message) : Exception(message);

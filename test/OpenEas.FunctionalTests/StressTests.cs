@@ -202,13 +202,18 @@ public class StressCapacityTests(ITestOutputHelper output)
             };
             await StressTests.RunAsync(closedLoop);
             // The best of three short runs: a pause of this process (which the ramp detects and repeats) only ever lowers a run.
-            var capacity = 0.0;
-            for (var run = 0; run < 3; run++)
+            async Task<double> MeasureCapacityAsync()
             {
-                var reference = await StressTests.RunAsync(closedLoop with { Duration = TimeSpan.FromSeconds(2) });
-                Assert.Equal(0, reference.Summary.Errors);
-                capacity = Math.Max(capacity, reference.Summary.AchievedQps);
+                var best = 0.0;
+                for (var run = 0; run < 3; run++)
+                {
+                    var reference = await StressTests.RunAsync(closedLoop with { Duration = TimeSpan.FromSeconds(2) });
+                    Assert.Equal(0, reference.Summary.Errors);
+                    best = Math.Max(best, reference.Summary.AchievedQps);
+                }
+                return best;
             }
+            var capacity = await MeasureCapacityAsync();
             Assert.InRange(capacity, 10, 60);
 
             // Warm the gateway's path too (the reference went around it), so the first ramp step does not pay for its JIT.
@@ -220,18 +225,23 @@ public class StressCapacityTests(ITestOutputHelper output)
             var ramp = await StressTests.RunAsync(new StressPlan
             {
                 Service = "oneslot", Target = target, Token = token, Method = HttpMethod.Get,
-                Mode = StressMode.Ramp, Ramp = new RampPlan(start, step, TimeSpan.FromSeconds(2)), Duration = TimeSpan.FromSeconds(40),
+                Mode = StressMode.Ramp, Ramp = new RampPlan(start, step, TimeSpan.FromSeconds(2)), Duration = TimeSpan.FromSeconds(60),
                 Slo = TimeSpan.FromSeconds(2), MaxErrorRate = 0.01,
             });
 
+            // Measured again after the ramp: the shared machine's speed drifts over a minute (a reference of 26/s before a ramp
+            // that then sustained 38/s), so the ramp's answer is held to the capacity the machine showed around it.
+            var capacityAfter = await MeasureCapacityAsync();
+            var (low, high) = (Math.Min(capacity, capacityAfter), Math.Max(capacity, capacityAfter));
+
             var steps = string.Join("; ", ramp.Steps.Select(s => $"{s.OfferedQps}/s → {s.AchievedQps:0.0}/s {s.Verdict}"));
             var errors = string.Join(", ", ramp.Summary.ErrorsByStatus.Select(e => $"{e.Key}: {e.Value}"));
-            output.WriteLine($"capacity {capacity:0.0}/s; ramp: {steps}; errors {errors}");
+            output.WriteLine($"capacity {capacity:0.0}/s before, {capacityAfter:0.0}/s after; ramp: {steps}; errors {errors}");
             Assert.StartsWith("limit found", ramp.Summary.StopReason);
-            Assert.True(ramp.Summary.MaxSustainableQps is not null, $"no step passed; capacity {capacity:0.0}/s; steps: {steps}; errors {errors}");
+            Assert.True(ramp.Summary.MaxSustainableQps is not null, $"no step passed; capacity {low:0.0}–{high:0.0}/s; steps: {steps}; errors {errors}");
             var found = ramp.Summary.MaxSustainableQps.Value;
-            Assert.True(Math.Abs(found - capacity) <= 0.15 * capacity,
-                $"max sustainable {found}/s vs measured capacity {capacity:0.0}/s; steps: {steps}");
+            Assert.True(found >= 0.85 * low && found <= 1.15 * high,
+                $"max sustainable {found}/s vs measured capacity {low:0.0}–{high:0.0}/s; steps: {steps}");
         }
         finally
         {

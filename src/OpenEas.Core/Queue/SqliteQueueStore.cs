@@ -261,7 +261,11 @@ public sealed class SqliteQueueStore : IQueueStore
                 {
                     foreach (var op in batch)
                     {
-                        touched.Add(op.State);
+                        if (touched.Add(op.State))
+                        {
+                            op.State.LastIndexBefore = op.State.LastIndex;
+                        }
+
                         if (op.State.Id == 0)
                         {
                             AddQueue(op.State, tx);
@@ -296,9 +300,13 @@ public sealed class SqliteQueueStore : IQueueStore
             }
             catch (Exception ex) when (ex is SqliteException or InvalidOperationException or IOException)
             {
-                // Queues first seen in this batch were not stored: they get their ids again with their next operation.
+                // Nothing of the batch was stored: its puts' indexes are given out again (no caller was told of them, so
+                // indexes stay strictly increasing without gaps), and queues first seen in it get their ids again with
+                // their next operation.
                 foreach (var state in touched)
                 {
+                    Volatile.Write(ref state.LastIndex, state.LastIndexBefore);
+                    state.IndexDirty = false;
                     if (state.Id > queuesBefore)
                     {
                         Volatile.Write(ref state.Id, 0);
@@ -589,6 +597,9 @@ public sealed class SqliteQueueStore : IQueueStore
 
         /// <summary>The last index given out; written by the writer thread only.</summary>
         public long LastIndex;
+
+        /// <summary>The last index before the batch being written, given back to <see cref="LastIndex"/> if it fails.</summary>
+        public long LastIndexBefore;
 
         public bool IndexDirty;
 

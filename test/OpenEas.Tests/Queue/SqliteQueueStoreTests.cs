@@ -63,6 +63,40 @@ public sealed class SqliteQueueStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_write_that_fails_gives_its_indexes_out_again_and_keeps_what_was_stored()
+    {
+        await using (var store = new SqliteQueueStore(DbPath))
+        {
+            Assert.Equal(1, await store.PutAsync("q", "a"u8.ToArray(), NoTags, Limits));
+
+            // The file refuses the next write, as a full disk or an I/O error would: the whole batch is rolled back.
+            using (var other = new SqliteConnection($"Data Source={DbPath};Pooling=false"))
+            {
+                other.Open();
+                using var refuse = other.CreateCommand();
+                refuse.CommandText = "CREATE TRIGGER refuse BEFORE INSERT ON items BEGIN SELECT RAISE(ABORT, 'disk refused'); END;";
+                refuse.ExecuteNonQuery();
+                await Assert.ThrowsAsync<SqliteException>(() => store.PutAsync("q", "b"u8.ToArray(), NoTags, Limits));
+                await Assert.ThrowsAsync<SqliteException>(() => store.PutAsync("q", "c"u8.ToArray(), NoTags, Limits));
+                Assert.Equal(1, store.Stats("q").LastIndex);
+                Assert.Equal(1, store.Stats("q").Length);
+
+                refuse.CommandText = "DROP TRIGGER refuse;";
+                refuse.ExecuteNonQuery();
+            }
+
+            // No caller was told of the failed puts' indexes: the next put takes the next one, without a gap.
+            Assert.Equal(2, await store.PutAsync("q", "d"u8.ToArray(), NoTags, Limits));
+            Assert.Equal(["a", "d"], (await store.ReadAsync("q", 0, 10)).Select(e => System.Text.Encoding.UTF8.GetString(e.Data)));
+        }
+
+        await using (var reopened = new SqliteQueueStore(DbPath))
+        {
+            Assert.Equal(3, await reopened.PutAsync("q", "e"u8.ToArray(), NoTags, Limits));
+        }
+    }
+
+    [Fact]
     public async Task Queues_written_together_keep_their_own_indexes_entries_and_request_ids()
     {
         await using var store = new SqliteQueueStore(DbPath);

@@ -136,7 +136,7 @@ public class LifecycleTests
         Assert.Empty(await server.Client.ListInstancesAsync("pausable"));
         var stopped = await server.Client.PredictAsync("pausable", created.AccessToken, "x"u8.ToArray());
         Assert.Equal(HttpStatusCode.ServiceUnavailable, stopped.Status);
-        Assert.Contains("service \\u0022pausable\\u0022 has no ready instance (Stopped: stopped by user)", stopped.BodyText);
+        Assert.Contains("\"message\":\"service \\\"pausable\\\" has no ready instance (Stopped: stopped by user)\"", stopped.BodyText);
 
         await server.Client.StartServiceAsync("pausable");
         await server.WaitForStatusAsync("pausable", ServiceStates.Running, running: 2);

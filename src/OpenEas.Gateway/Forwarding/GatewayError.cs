@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using OpenEas.Contracts;
@@ -38,12 +39,20 @@ public enum GatewayError
 /// <summary>The gateway's own answers (not the service's): EAS JSON <c>{"code", "message", "requestId"}</c>.</summary>
 internal static class GatewayErrorResponse
 {
+    /// <summary>
+    /// Messages are written as readable JSON (<c>"service \"x\" not found"</c>, not <c>\u0022x\u0022</c>): the body is
+    /// <c>application/json</c>, never HTML, so only what JSON itself requires is escaped.
+    /// </summary>
+    private static readonly JsonWriterOptions Readable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Sets the status and writes the body; the caller has checked that the response has not started.</summary>
-    public static Task WriteAsync(HttpContext context, int status, string message)
+    public static async Task WriteAsync(HttpContext context, int status, string message)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         var body = new GatewayErrorBody { Code = status, Message = message, RequestId = context.TraceIdentifier };
-        return JsonSerializer.SerializeAsync(context.Response.Body, body, EasJsonContext.Default.GatewayErrorBody, CancellationToken.None);
+        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter, Readable);
+        JsonSerializer.Serialize(writer, body, EasJsonContext.Default.GatewayErrorBody);
+        await writer.FlushAsync(CancellationToken.None);
     }
 }

@@ -176,6 +176,14 @@ public sealed class BadInputTests(KeeperServer fixture) : IClassFixture<KeeperSe
 
         var missingInstance = await Assert.ThrowsAsync<EasApiException>(() => _server.Client.RestartInstancesAsync("keeper", ["keeper-9-zzzzz"]));
         Assert.Equal(HttpStatusCode.NotFound, missingInstance.Status);
+
+        // As written on the wire, readable by a person with curl: quotes are escaped as JSON requires, not as \u0022
+        // (as the gateway's errors are).
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, _server.Endpoint + "/api/v2/services/ghost");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestServer.Admin);
+        using var response = await http.SendAsync(request);
+        Assert.Contains("\"detail\":\"service \\\"ghost\\\" not found\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -322,7 +322,7 @@ public abstract class QueueTests
         }
     }
 
-    private static async Task<HttpResponseMessage> Send(HttpClient http, HttpMethod method, string url, string token, byte[]? body = null,
+    private protected static async Task<HttpResponseMessage> Send(HttpClient http, HttpMethod method, string url, string token, byte[]? body = null,
         string? accept = null)
     {
         using var request = new HttpRequestMessage(method, url);
@@ -378,6 +378,46 @@ public sealed class SqliteQueueTests : QueueTests
 
         // The indexes go on from where they were: freed space is not a reset.
         Assert.Equal(last + 1, (await queue.PutAsync(payload)).Index);
+    }
+
+    [Fact]
+    public async Task A_put_the_disk_refuses_is_answered_in_EAS_JSON_and_the_queue_goes_on_without_a_gap()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.Client.CreateServiceAsync(WorkerSpec("qdisk", 0));
+        var token = (await server.Client.DescribeServiceAsync("qdisk")).AccessToken;
+        using var queue = new QueueClient(server.Endpoint, "qdisk", token);
+        await Poll.UntilAsync(() => Attempt(() => queue.AttributesAsync()), ok => ok, Long, "the queue to be served");
+        Assert.Equal(1, (await queue.PutAsync("kept"u8.ToArray())).Index);
+
+        // The store's file refuses the next write, as a full disk or an I/O error would.
+        var db = Path.Combine(server.DataDir, "queues", "queue.db");
+        using (var other = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Pooling=false"))
+        {
+            other.Open();
+            using var refuse = other.CreateCommand();
+            refuse.CommandText = "CREATE TRIGGER refuse BEFORE INSERT ON items BEGIN SELECT RAISE(ABORT, 'disk refused'); END;";
+            refuse.ExecuteNonQuery();
+
+            using var http = new HttpClient();
+            using (var put = await Send(http, HttpMethod.Post, server.Endpoint + "/api/predict/qdisk", token, "lost"u8.ToArray()))
+            {
+                Assert.Equal(HttpStatusCode.InternalServerError, put.StatusCode);
+                Assert.Equal("application/json", put.Content.Headers.ContentType!.MediaType);
+                using var body = JsonDocument.Parse(await put.Content.ReadAsStringAsync());
+                Assert.Equal(500, body.RootElement.GetProperty("code").GetInt32());
+                Assert.Contains("\"qdisk\"", body.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+                Assert.False(string.IsNullOrEmpty(body.RootElement.GetProperty("requestId").GetString()));
+            }
+
+            refuse.CommandText = "DROP TRIGGER refuse;";
+            refuse.ExecuteNonQuery();
+        }
+
+        // Nothing acknowledged was lost, and the refused put's index was not used up.
+        Assert.Equal(2, (await queue.PutAsync("after"u8.ToArray())).Index);
+        var held = await queue.GetAsync(index: 0, length: 10, timeout: TimeSpan.Zero);
+        Assert.Equal(["kept", "after"], held.Select(e => e.Data.ToStringUtf8()));
     }
 }
 
